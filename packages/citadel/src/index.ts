@@ -1,0 +1,1 @@
+// Public API of @weft/citadel: named exports only.

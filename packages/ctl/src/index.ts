@@ -1,0 +1,1 @@
+// Public API of @weft/ctl: named exports only.

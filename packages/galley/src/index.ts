@@ -1,0 +1,1 @@
+// Public API of @weft/galley: named exports only.

@@ -1,0 +1,1 @@
+// Public API of @weft/mixer: named exports only.

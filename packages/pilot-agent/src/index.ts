@@ -1,0 +1,1 @@
+// Public API of @weft/pilot-agent: named exports only.

@@ -1,0 +1,1 @@
+// Public API of @weft/pilot: named exports only.

@@ -1,0 +1,1 @@
+// Public API of @weft/proxy: named exports only.

@@ -1,0 +1,1 @@
+// Public API of @weft/sidecar-injector: named exports only.

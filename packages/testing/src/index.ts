@@ -1,0 +1,1 @@
+// Public API of @weft/testing: named exports only.

@@ -1,0 +1,1 @@
+// Public API of @weft/xds: named exports only.
