@@ -2,6 +2,24 @@
 // api/base import nothing internal, xds imports api/base, no app imports another app.
 import nx from '@nx/eslint-plugin';
 
+// Tags (set in each package.json "nx.tags"): layer:core = api, base; layer:xds = xds;
+// type:app = the components and ctl; type:testing = @weft/testing; type:e2e = e2e.
+// Tests (and only tests) of any package may also use @weft/testing.
+function boundaries(inTests) {
+  const testing = inTests ? ['type:testing'] : [];
+  return {
+    enforceBuildableLibDependency: true,
+    allow: [],
+    depConstraints: [
+      { sourceTag: 'layer:core', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'layer:xds', onlyDependOnLibsWithTags: ['layer:core', ...testing] },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds', ...testing] },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds'] },
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds', 'type:app', 'type:testing'] },
+    ],
+  };
+}
+
 export default [
   { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/generated/**', '**/.nx/**', 'tmp/**'] },
   ...nx.configs['flat/base'],
@@ -10,22 +28,13 @@ export default [
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
     ignores: ['**/eslint.config.mjs'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'layer:core', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'layer:xds', onlyDependOnLibsWithTags: ['layer:core'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds', 'type:app'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['layer:core', 'layer:xds', 'type:app', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries(false)],
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports (STYLE.md habit 11).' }],
     },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
   },
   {
     files: ['**/*.ts'],

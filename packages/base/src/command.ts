@@ -6,6 +6,8 @@ export interface CommandIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads all of standard input (for `-f -`); absent where there is none. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 export interface Command<S extends FlagSpecs = FlagSpecs> {
@@ -89,5 +91,14 @@ export function notBuiltYet(binary: string, component: string): Command {
 
 /** The real process's IO, for main.ts. */
 export function processIO(env: Readonly<Record<string, string | undefined>>): CommandIO {
-  return { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env };
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
 }

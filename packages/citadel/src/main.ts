@@ -1,6 +1,10 @@
 // Entry point of `citadel`: the only place that reads argv and env.
-import { notBuiltYet, processIO, runCommand } from '@weft/base';
+import { notBuiltYet, processIO, runCommand, type CommandIO } from '@weft/base';
 
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  return runCommand(notBuiltYet('citadel', 'Citadel'), argv, processIO(env));
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CommandIO = processIO(env),
+): Promise<number> {
+  return runCommand(notBuiltYet('citadel', 'Citadel'), argv, io);
 }

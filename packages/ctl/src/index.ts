@@ -1,1 +1,3 @@
 // Public API of @weft/ctl: named exports only.
+export { main, weftctl } from './main.js';
+export { CtlErrors } from './errors.js';

@@ -1,0 +1,17 @@
+// Entry point of `weftctl`: the only place that reads argv and env.
+import { processIO, runCommand, type Command, type CommandIO } from '@weft/base';
+import { validateCommand } from './validate/validate-command.js';
+
+export const weftctl: Command = {
+  name: 'weftctl',
+  summary: 'weftctl controls and inspects a Weft service mesh',
+  subcommands: [validateCommand as Command],
+};
+
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CommandIO = processIO(env),
+): Promise<number> {
+  return runCommand(weftctl, argv, io);
+}
