@@ -18,7 +18,6 @@ export type { Secret, Secret__Output } from './generated/envoy/extensions/transp
 export type { Bootstrap, Bootstrap__Output } from './generated/envoy/config/bootstrap/v3/Bootstrap.js';
 export type { HttpConnectionManager, HttpConnectionManager__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
 export type { TcpProxy, TcpProxy__Output } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
-export type { CompressedAttributes, CompressedAttributes__Output } from './generated/istio/mixer/v1/CompressedAttributes.js';
 export type { CheckRequest, CheckRequest__Output } from './generated/istio/mixer/v1/CheckRequest.js';
 export type { CheckResponse, CheckResponse__Output } from './generated/istio/mixer/v1/CheckResponse.js';
 export type { ReportRequest, ReportRequest__Output } from './generated/istio/mixer/v1/ReportRequest.js';

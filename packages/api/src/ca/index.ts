@@ -1,0 +1,2 @@
+// Public API of the Citadel CSR API wire names.
+export { ISTIO_CERTIFICATE_SERVICE, CaMessage } from './names.js';

@@ -1,0 +1,8 @@
+// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/listener/v3/listener.proto
+
+
+export interface ValidationListenerManager {
+}
+
+export interface ValidationListenerManager__Output {
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/http/jwt_authn/v3/config.proto
+
+
+export interface JwtHeader {
+  'name'?: (string);
+  'value_prefix'?: (string);
+}
+
+export interface JwtHeader__Output {
+  'name': (string);
+  'value_prefix': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: /work/main/packages/api/proto/mixer/v1/report.proto
+
+
+export interface ReportResponse {
+}
+
+export interface ReportResponse__Output {
+}

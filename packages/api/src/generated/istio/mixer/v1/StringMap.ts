@@ -1,0 +1,10 @@
+// Original file: /work/main/packages/api/proto/mixer/v1/attributes.proto
+
+
+export interface StringMap {
+  'entries'?: ({[key: number]: number});
+}
+
+export interface StringMap__Output {
+  'entries': ({[key: number]: number});
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/packages/api/proto/security/v1alpha1/ca.proto
+
+
+export interface IstioCertificateResponse {
+  'cert_chain'?: (string)[];
+}
+
+export interface IstioCertificateResponse__Output {
+  'cert_chain': (string)[];
+}
