@@ -44,12 +44,16 @@ execFileSync(
   { stdio: ['ignore', 'inherit', 'inherit'], cwd: repo },
 );
 
-// The generator writes extensionless relative imports; NodeNext ESM resolution needs `.js`.
+// The generator writes extensionless relative imports (NodeNext ESM needs `.js`) and absolute paths.
 let files = 0;
 for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
   const file = join(entry.parentPath, entry.name);
-  const text = readFileSync(file, 'utf8').replace(/(from '\.{1,2}\/[^']+?)(?<!\.js)';/g, "$1.js';");
+  const text = readFileSync(file, 'utf8')
+    .replace(/(from '\.{1,2}\/[^']+?)(?<!\.js)';/g, "$1.js';")
+    // Keep the header machine-independent: paths relative to the repository root.
+    .split(`${repo}/`)
+    .join('');
   writeFileSync(file, text);
   files++;
 }

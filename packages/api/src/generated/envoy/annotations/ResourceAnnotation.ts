@@ -1,4 +1,4 @@
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/annotations/resource.proto
+// Original file: node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/annotations/resource.proto
 
 
 export interface ResourceAnnotation {

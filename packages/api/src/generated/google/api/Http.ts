@@ -1,4 +1,4 @@
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/googleapis/google/api/http.proto
+// Original file: node_modules/@grpc/grpc-js-xds/deps/googleapis/google/api/http.proto
 
 import type { HttpRule as _google_api_HttpRule, HttpRule__Output as _google_api_HttpRule__Output } from '../../google/api/HttpRule.js';
 

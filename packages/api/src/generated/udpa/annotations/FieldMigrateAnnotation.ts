@@ -1,4 +1,4 @@
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/xds/udpa/annotations/migrate.proto
+// Original file: node_modules/@grpc/grpc-js-xds/deps/xds/udpa/annotations/migrate.proto
 
 
 export interface FieldMigrateAnnotation {

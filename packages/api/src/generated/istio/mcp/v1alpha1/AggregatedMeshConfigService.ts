@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/mcp.proto
+// Original file: packages/api/proto/mcp/v1alpha1/mcp.proto
 
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { IncrementalMeshConfigRequest as _istio_mcp_v1alpha1_IncrementalMeshConfigRequest, IncrementalMeshConfigRequest__Output as _istio_mcp_v1alpha1_IncrementalMeshConfigRequest__Output } from '../../../istio/mcp/v1alpha1/IncrementalMeshConfigRequest.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/mcp.proto
+// Original file: packages/api/proto/mcp/v1alpha1/mcp.proto
 
 import type { SinkNode as _istio_mcp_v1alpha1_SinkNode, SinkNode__Output as _istio_mcp_v1alpha1_SinkNode__Output } from '../../../istio/mcp/v1alpha1/SinkNode.js';
 import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status__Output } from '../../../google/rpc/Status.js';

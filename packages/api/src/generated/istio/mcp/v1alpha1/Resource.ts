@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/resource.proto
+// Original file: packages/api/proto/mcp/v1alpha1/resource.proto
 
 import type { Metadata as _istio_mcp_v1alpha1_Metadata, Metadata__Output as _istio_mcp_v1alpha1_Metadata__Output } from '../../../istio/mcp/v1alpha1/Metadata.js';
 import type { Any as _google_protobuf_Any, Any__Output as _google_protobuf_Any__Output } from '../../../google/protobuf/Any.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/mcp.proto
+// Original file: packages/api/proto/mcp/v1alpha1/mcp.proto
 
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { RequestResources as _istio_mcp_v1alpha1_RequestResources, RequestResources__Output as _istio_mcp_v1alpha1_RequestResources__Output } from '../../../istio/mcp/v1alpha1/RequestResources.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/mcp.proto
+// Original file: packages/api/proto/mcp/v1alpha1/mcp.proto
 
 import type { Resource as _istio_mcp_v1alpha1_Resource, Resource__Output as _istio_mcp_v1alpha1_Resource__Output } from '../../../istio/mcp/v1alpha1/Resource.js';
 

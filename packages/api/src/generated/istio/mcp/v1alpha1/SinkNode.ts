@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mcp/v1alpha1/mcp.proto
+// Original file: packages/api/proto/mcp/v1alpha1/mcp.proto
 
 
 export interface SinkNode {

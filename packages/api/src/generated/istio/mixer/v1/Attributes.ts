@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/attributes.proto
+// Original file: packages/api/proto/mixer/v1/attributes.proto
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../../google/protobuf/Timestamp.js';
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../../google/protobuf/Duration.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/check.proto
+// Original file: packages/api/proto/mixer/v1/check.proto
 
 import type { CompressedAttributes as _istio_mixer_v1_CompressedAttributes, CompressedAttributes__Output as _istio_mixer_v1_CompressedAttributes__Output } from '../../../istio/mixer/v1/CompressedAttributes.js';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/check.proto
+// Original file: packages/api/proto/mixer/v1/check.proto
 
 import type { Status as _google_rpc_Status, Status__Output as _google_rpc_Status__Output } from '../../../google/rpc/Status.js';
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../../google/protobuf/Duration.js';

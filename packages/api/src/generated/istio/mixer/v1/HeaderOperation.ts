@@ -1,7 +1,7 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/check.proto
+// Original file: packages/api/proto/mixer/v1/check.proto
 
 
-// Original file: /work/main/packages/api/proto/mixer/v1/check.proto
+// Original file: packages/api/proto/mixer/v1/check.proto
 
 export const _istio_mixer_v1_HeaderOperation_Operation = {
   REPLACE: 'REPLACE',

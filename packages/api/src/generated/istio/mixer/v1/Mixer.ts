@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/service.proto
+// Original file: packages/api/proto/mixer/v1/service.proto
 
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CheckRequest as _istio_mixer_v1_CheckRequest, CheckRequest__Output as _istio_mixer_v1_CheckRequest__Output } from '../../../istio/mixer/v1/CheckRequest.js';

@@ -1,8 +1,8 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/report.proto
+// Original file: packages/api/proto/mixer/v1/report.proto
 
 import type { CompressedAttributes as _istio_mixer_v1_CompressedAttributes, CompressedAttributes__Output as _istio_mixer_v1_CompressedAttributes__Output } from '../../../istio/mixer/v1/CompressedAttributes.js';
 
-// Original file: /work/main/packages/api/proto/mixer/v1/report.proto
+// Original file: packages/api/proto/mixer/v1/report.proto
 
 export const _istio_mixer_v1_ReportRequest_RepeatedAttributesSemantics = {
   DELTA_ENCODING: 'DELTA_ENCODING',

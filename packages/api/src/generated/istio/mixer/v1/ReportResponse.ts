@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/report.proto
+// Original file: packages/api/proto/mixer/v1/report.proto
 
 
 export interface ReportResponse {

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/check.proto
+// Original file: packages/api/proto/mixer/v1/check.proto
 
 import type { HeaderOperation as _istio_mixer_v1_HeaderOperation, HeaderOperation__Output as _istio_mixer_v1_HeaderOperation__Output } from '../../../istio/mixer/v1/HeaderOperation.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/mixer/v1/attributes.proto
+// Original file: packages/api/proto/mixer/v1/attributes.proto
 
 
 export interface StringMap {

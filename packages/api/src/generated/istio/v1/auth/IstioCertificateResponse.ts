@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/security/v1alpha1/ca.proto
+// Original file: packages/api/proto/security/v1alpha1/ca.proto
 
 
 export interface IstioCertificateResponse {

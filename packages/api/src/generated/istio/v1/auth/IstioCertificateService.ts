@@ -1,4 +1,4 @@
-// Original file: /work/main/packages/api/proto/security/v1alpha1/ca.proto
+// Original file: packages/api/proto/security/v1alpha1/ca.proto
 
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { IstioCertificateRequest as _istio_v1_auth_IstioCertificateRequest, IstioCertificateRequest__Output as _istio_v1_auth_IstioCertificateRequest__Output } from '../../../istio/v1/auth/IstioCertificateRequest.js';
