@@ -52,7 +52,7 @@ afterAll(() => server.forceShutdown());
 
 describe('ADS over grpc-js with the registry codec', () => {
   it('delivers Any-packed clusters and the ACK that follows', async () => {
-    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       StreamAggregatedResources(): grpc.ClientDuplexStream<object, DiscoveryResponse>;
     };
     const stream = client.StreamAggregatedResources();
