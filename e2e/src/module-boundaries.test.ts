@@ -31,7 +31,7 @@ describe('module boundaries', () => {
   it.each([
     ['packages/galley/src/probe.ts', "import { main } from '@weft/pilot';\nexport const x = main;\n"],
     ['packages/api/src/probe.ts', "import { createLogger } from '@weft/base';\nexport const x = createLogger;\n"],
-    ['packages/xds/src/probe.ts', "import { main } from '@weft/proxy';\nexport const x = main;\n"],
+    ['packages/xds/src/probe.ts', "import { main } from '@weft/galley';\nexport const x = main;\n"],
   ])('lint rejects a forbidden import in %s', async (filename, source) => {
     const r = await lintSource(filename, source);
     expect(r.code).not.toBe(0);
