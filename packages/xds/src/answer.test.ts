@@ -1,0 +1,65 @@
+import { TypeUrl } from '@weft/api';
+import { describe, expect, it } from 'vitest';
+import { endpoints } from '../test/resources.js';
+import { deltaAnswer, sotwAnswer } from './answer.js';
+import type { Resource } from './resource.js';
+
+const EDS = TypeUrl.ClusterLoadAssignment;
+const a = endpoints('a', [1]);
+const b = endpoints('b', [2]);
+const all = new Map<string, Resource>([
+  ['a', a],
+  ['b', b],
+]);
+
+const sotw = (wildcard: boolean, names: string[], sentVersion: string, sentNames: string[] = []) => ({
+  subscription: { wildcard, names: new Set(names) },
+  sentVersion,
+  sentNames: new Set(sentNames),
+});
+
+describe('sotwAnswer', () => {
+  it.each([
+    { name: 'answers a first request', state: sotw(false, ['a'], ''), version: 'v1', want: ['a'] },
+    { name: 'waits when the stream has the version', state: sotw(false, ['a'], 'v1', ['a']), version: 'v1', want: undefined },
+    { name: 'answers newly requested names at the same version', state: sotw(false, ['a', 'b'], 'v1', ['a']), version: 'v1', want: ['a', 'b'] },
+    { name: 'answers a new version with only the requested names', state: sotw(false, ['b'], 'v1', ['b']), version: 'v2', want: ['b'] },
+    { name: 'answers wildcard with everything', state: sotw(true, [], 'v1'), version: 'v2', want: ['a', 'b'] },
+    { name: 'waits while the type is not served', state: sotw(true, [], ''), version: '', want: undefined },
+  ])('$name', ({ state, version, want }) => {
+    const answer = sotwAnswer(EDS, state, version, all);
+    expect(answer?.resources.map((r) => r.name)).toEqual(want);
+  });
+});
+
+const delta = (wildcard: boolean, names: string[], versions: Record<string, string>, first = false) => ({
+  subscription: { wildcard, names: new Set(names) },
+  versions: new Map(Object.entries(versions)),
+  first,
+});
+
+describe('deltaAnswer', () => {
+  it('sends only what the client lacks or holds at another version', () => {
+    const answer = deltaAnswer(EDS, delta(true, [], { a: a.version, b: 'old' }), 's1', all, true);
+    expect(answer?.resources.map((r) => r.name)).toEqual(['b']);
+    expect(answer?.removed).toEqual([]);
+    expect(Object.fromEntries(answer?.nextVersions ?? [])).toEqual({ a: a.version, b: b.version });
+  });
+
+  it('removes what the client holds that no longer exists', () => {
+    const answer = deltaAnswer(EDS, delta(false, ['a', 'gone'], { a: a.version, gone: 'x' }), 's1', all, true);
+    expect(answer?.resources).toEqual([]);
+    expect(answer?.removed).toEqual(['gone']);
+    expect([...(answer?.nextVersions.keys() ?? [])]).toEqual(['a']);
+  });
+
+  it('stays silent when nothing changed (reconnect with initial_resource_versions)', () => {
+    expect(deltaAnswer(EDS, delta(false, ['a', 'b'], { a: a.version, b: b.version }, true), 's1', all, true)).toBeUndefined();
+  });
+
+  it('answers a first wildcard request even when empty, when asked to', () => {
+    const empty = new Map<string, Resource>();
+    expect(deltaAnswer(EDS, delta(true, [], {}, true), 's1', empty, true)?.resources).toEqual([]);
+    expect(deltaAnswer(EDS, delta(true, [], {}, true), 's1', empty, false)).toBeUndefined();
+  });
+});

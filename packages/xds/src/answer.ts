@@ -1,0 +1,67 @@
+// Pure decisions shared by the caches: does a watch need an answer now, and with what.
+import type { DeltaResponse, DeltaWatchState, SotwResponse, SotwWatchState } from './config-watcher.js';
+import type { Resource } from './resource.js';
+import { isInterested, type Subscription } from './subscription.js';
+
+/** Names the subscription asks for that the last response did not answer. */
+export function hasNewNames(state: SotwWatchState): boolean {
+  if (state.subscription.wildcard) return false;
+  for (const n of state.subscription.names) if (!state.sentNames.has(n)) return true;
+  return false;
+}
+
+/** The resources a subscription selects: all for wildcard, the named ones otherwise. */
+export function selectResources(sub: Subscription, resources: ReadonlyMap<string, Resource>): Resource[] {
+  if (sub.wildcard) return [...resources.values()];
+  const out: Resource[] = [];
+  for (const name of sub.names) {
+    const r = resources.get(name);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * SotW: answer when the type's version differs from what the stream last sent, or when the request
+ * names resources the last response did not cover. `version` '' means the type is not served yet.
+ */
+export function sotwAnswer(
+  typeUrl: string,
+  state: SotwWatchState,
+  version: string,
+  resources: ReadonlyMap<string, Resource>,
+): SotwResponse | undefined {
+  if (version === '') return undefined;
+  if (version === state.sentVersion && !hasNewNames(state)) return undefined;
+  return { typeUrl, version, resources: selectResources(state.subscription, resources) };
+}
+
+/**
+ * Delta: send what the client lacks or holds at another version, and remove what it holds that no
+ * longer exists. Names it unsubscribed were already dropped from `state.versions` by the stream.
+ * `answerEmptyFirst`: a first wildcard request is answered even when empty, or Envoy never finishes
+ * initialising (go-control-plane does the same).
+ */
+export function deltaAnswer(
+  typeUrl: string,
+  state: DeltaWatchState,
+  systemVersion: string,
+  resources: ReadonlyMap<string, Resource>,
+  answerEmptyFirst: boolean,
+): DeltaResponse | undefined {
+  const changed: Resource[] = [];
+  const removed: string[] = [];
+  const nextVersions = new Map<string, string>();
+  const sub = state.subscription;
+  const candidates = sub.wildcard ? resources.values() : selectResources(sub, resources);
+  for (const r of candidates) {
+    nextVersions.set(r.name, r.version);
+    if (state.versions.get(r.name) !== r.version) changed.push(r);
+  }
+  for (const name of state.versions.keys()) {
+    if (!resources.has(name) && isInterested(sub, name)) removed.push(name);
+  }
+  const answerEmpty = answerEmptyFirst && state.first && sub.wildcard;
+  if (changed.length === 0 && removed.length === 0 && !answerEmpty) return undefined;
+  return { typeUrl, systemVersion, resources: changed, removed, nextVersions };
+}

@@ -1,0 +1,121 @@
+import { TypeUrl } from '@weft/api';
+import { describe, expect, it } from 'vitest';
+import { helloSnapshot } from '../test/resources.js';
+import { recordingCallbacks, sotwHarness, tick } from '../test/stream-harness.js';
+import type { ConfigWatcher, SotwResponse, SotwWatchState } from './config-watcher.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+const CDS = TypeUrl.Cluster;
+const EDS = TypeUrl.ClusterLoadAssignment;
+const LDS = TypeUrl.Listener;
+const RDS = TypeUrl.RouteConfiguration;
+const NODE = { id: 'n1', cluster: 'c' };
+
+describe('SotwStream', () => {
+  it('sends, then answers the next version only after the ACK opens a new watch', async () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', helloSnapshot('v1', [1]));
+    const rec = recordingCallbacks();
+    const h = sotwHarness(cache, rec.callbacks);
+    h.send({ node: NODE, type_url: CDS });
+    await tick();
+    expect(h.written.map((w) => [w.version_info, w.nonce, w.resources.map((r) => r.name)])).toEqual([['v1', '1', ['hello-cluster']]]);
+    cache.setSnapshot('n1', helloSnapshot('v2', [1]));
+    await tick();
+    expect(h.written).toHaveLength(1);
+    h.send({ type_url: CDS, version_info: 'v1', response_nonce: '1' });
+    await tick();
+    expect(h.written.map((w) => [w.version_info, w.nonce])).toEqual([
+      ['v1', '1'],
+      ['v2', '2'],
+    ]);
+    expect(rec.events.filter((e) => e.hook === 'ack').map((e) => e.args[0])).toEqual([{ typeUrl: CDS, version: 'v1', nonce: '1' }]);
+    expect(h.stream.status()?.types).toEqual([{ typeUrl: CDS, sentVersion: 'v2', sentNonce: '2', ackedVersion: 'v1', ackedNonce: '1' }]);
+  });
+
+  it('keeps a NACK with its error and rejected version, does not resend, and delivers the next snapshot', async () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', helloSnapshot('v1', [1]));
+    const rec = recordingCallbacks();
+    const h = sotwHarness(cache, rec.callbacks);
+    h.send({ node: NODE, type_url: CDS });
+    await tick();
+    h.send({ type_url: CDS, version_info: '', response_nonce: '1', error_detail: { code: 3, message: 'bad cluster' } });
+    await tick();
+    expect(h.written).toHaveLength(1);
+    const nack = { typeUrl: CDS, rejectedVersion: 'v1', lastGoodVersion: '', nonce: '1', errorDetail: { code: 3, message: 'bad cluster' } };
+    expect(rec.events.filter((e) => e.hook === 'nack').map((e) => e.args[0])).toEqual([nack]);
+    expect(h.stream.status()?.types[0]).toMatchObject({ ackedVersion: '', lastNack: { rejectedVersion: 'v1', errorDetail: nack.errorDetail } });
+    cache.setSnapshot('n1', helloSnapshot('v2', [1]));
+    await tick();
+    expect(h.written.map((w) => w.version_info)).toEqual(['v1', 'v2']);
+  });
+
+  it('ignores a request carrying a stale nonce', async () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', helloSnapshot('v1', [1]));
+    const rec = recordingCallbacks();
+    const h = sotwHarness(cache, rec.callbacks);
+    h.send({ node: NODE, type_url: EDS, resource_names: ['hello-cluster'] });
+    await tick();
+    h.send({ type_url: EDS, version_info: 'v1', resource_names: ['hello-cluster'], response_nonce: '1' });
+    cache.setSnapshot('n1', helloSnapshot('v2', [2]));
+    await tick();
+    expect(h.written.map((w) => w.nonce)).toEqual(['1', '2']);
+    // Answers nonce 1 while nonce 2 is out: superseded, so no watch and no response.
+    h.send({ type_url: EDS, version_info: 'v1', resource_names: ['hello-cluster', 'other'], response_nonce: '1' });
+    cache.setSnapshot('n1', helloSnapshot('v3', [3]));
+    await tick();
+    expect(h.written.map((w) => w.nonce)).toEqual(['1', '2']);
+    expect(rec.events.filter((e) => e.hook === 'request').map((e) => (e.args[0] as { kind: string }).kind)).toEqual(['initial', 'ack', 'stale']);
+  });
+
+  it('sends one update in push order even when the cache answers in another order', async () => {
+    const pending: Array<{ typeUrl: string; respond: (r: SotwResponse) => void }> = [];
+    const watcher: ConfigWatcher = {
+      createWatch: (req, _state: SotwWatchState, respond) => {
+        pending.push({ typeUrl: req.typeUrl, respond });
+        return () => undefined;
+      },
+    };
+    const h = sotwHarness(watcher);
+    for (const t of [RDS, LDS, EDS, CDS]) h.send({ node: NODE, type_url: t });
+    for (const p of pending.reverse()) p.respond({ typeUrl: p.typeUrl, version: 'v1', resources: [] });
+    for (const p of pending.reverse()) p.respond({ typeUrl: p.typeUrl, version: 'v1', resources: [] });
+    await tick();
+    expect(h.written.map((w) => w.type_url)).toEqual([CDS, EDS, LDS, RDS]);
+  });
+
+  it('takes the node from the first request and keeps it when later requests omit it', async () => {
+    const nodes: string[] = [];
+    const watcher: ConfigWatcher = {
+      createWatch: (req) => {
+        nodes.push(req.node.id);
+        return () => undefined;
+      },
+    };
+    const h = sotwHarness(watcher);
+    h.send({ node: NODE, type_url: CDS });
+    h.send({ type_url: LDS });
+    expect(nodes).toEqual(['n1', 'n1']);
+  });
+
+  it('fails the stream on a request without type_url', () => {
+    const h = sotwHarness(new SnapshotCache());
+    h.send({ node: NODE });
+    expect(h.failures.map((f) => f.code)).toEqual(['WEFT_XDS_MISSING_TYPE_URL']);
+    expect(h.stream.isClosed).toBe(true);
+  });
+
+  it('cancels its watches and reports the close', () => {
+    const cache = new SnapshotCache();
+    const rec = recordingCallbacks();
+    const h = sotwHarness(cache, rec.callbacks);
+    h.send({ node: NODE, type_url: CDS });
+    h.send({ type_url: LDS });
+    expect(cache.watchCount()).toBe(2);
+    h.stream.close();
+    expect(cache.watchCount()).toBe(0);
+    expect(rec.events.map((e) => e.hook)).toEqual(['open', 'request', 'request', 'close']);
+  });
+});

@@ -1,0 +1,110 @@
+// One StreamAggregatedResources call: per type, nonces, ACK/NACK, stale-nonce filtering and one open
+// watch at a time (opened on each request, consumed by its answer), as go-control-plane's sotw server.
+import type { DiscoveryRequest__Output } from '@weft/api';
+import { invokeCallback, type StreamInfo } from './callbacks.js';
+import type { ConfigWatcher, SotwResponse } from './config-watcher.js';
+import { StreamBase, errorDetailOf, type Pending, type StreamContext, type StreamOutput, type StreamStatus, type WatchSlot } from './stream-base.js';
+import { sotwSubscription, type Subscription } from './subscription.js';
+import { TypeSync } from './sync-status.js';
+import type { WireDiscoveryResponse } from './wire-codec.js';
+
+interface SotwTypeState extends WatchSlot {
+  readonly sync: TypeSync;
+  subscription: Subscription | undefined;
+  /** Names covered by the last response (see SotwWatchState.sentNames). */
+  sentNames: ReadonlySet<string>;
+}
+
+export class SotwStream extends StreamBase<SotwResponse> {
+  private readonly types = new Map<string, SotwTypeState>();
+
+  constructor(
+    ctx: StreamContext,
+    private readonly watcher: ConfigWatcher,
+    private readonly output: StreamOutput<WireDiscoveryResponse>,
+    private readonly controlPlane?: string,
+  ) {
+    super(ctx, 'sotw');
+  }
+
+  handleRequest(req: DiscoveryRequest__Output): void {
+    const typeUrl = req.type_url;
+    const info = this.admit(typeUrl, req.node, this.output);
+    if (!info) return;
+    let t = this.types.get(typeUrl);
+    if (!t) {
+      t = { sync: new TypeSync(typeUrl), subscription: undefined, sentNames: new Set(), generation: 0 };
+      this.types.set(typeUrl, t);
+    }
+    const detail = errorDetailOf(req.error_detail);
+    const nonce = req.response_nonce;
+    const kind = t.sync.classify(nonce, detail !== undefined);
+    invokeCallback(this.ctx.callbacks, this.ctx.log, 'onRequest', info, {
+      typeUrl,
+      kind,
+      versionInfo: req.version_info,
+      responseNonce: nonce,
+      resourceNames: req.resource_names,
+      unsubscribe: [],
+    });
+    if (kind === 'stale') {
+      // xds_protocol "Resource updates": a request answering an older response is superseded; the
+      // client will send another request for the latest nonce.
+      this.ctx.log.debug({ stream: this.ctx.id, typeUrl, nonce }, 'stale nonce ignored');
+      return;
+    }
+    if (kind === 'ack') {
+      t.sync.recordAck(req.version_info, nonce);
+      invokeCallback(this.ctx.callbacks, this.ctx.log, 'onAck', info, { typeUrl, version: req.version_info, nonce });
+    } else if (kind === 'nack' && detail) {
+      const nack = { rejectedVersion: t.sync.version, nonce, errorDetail: detail, lastGoodVersion: req.version_info };
+      t.sync.recordNack(nack);
+      this.ctx.log.warn({ stream: this.ctx.id, node: info.node.id, typeUrl, ...nack }, 'NACK');
+      invokeCallback(this.ctx.callbacks, this.ctx.log, 'onNack', info, { typeUrl, ...nack });
+    }
+    t.subscription = sotwSubscription(typeUrl, t.subscription, req.resource_names);
+    this.watch(info, typeUrl, t, t.subscription);
+  }
+
+  private watch(info: StreamInfo, typeUrl: string, t: SotwTypeState, subscription: Subscription): void {
+    t.cancel?.();
+    t.generation++;
+    const state = { subscription, sentVersion: t.sync.version, sentNames: t.sentNames };
+    t.cancel = this.watcher.createWatch({ node: info.node, typeUrl }, state, this.queue(t, typeUrl));
+  }
+
+  protected send(pending: Pending<SotwResponse>): void {
+    const t = this.types.get(pending.typeUrl);
+    const info = this.info;
+    if (!t || !info || this.closed || t.generation !== pending.generation) return;
+    const { response } = pending;
+    const nonce = this.nextNonce();
+    t.sync.recordSent(response.version, nonce);
+    t.sentNames = new Set(t.subscription?.names ?? []);
+    t.cancel = undefined;
+    t.generation++;
+    this.output.write({
+      version_info: response.version,
+      resources: response.resources,
+      type_url: response.typeUrl,
+      nonce,
+      ...(this.controlPlane ? { control_plane: { identifier: this.controlPlane } } : {}),
+    });
+    invokeCallback(this.ctx.callbacks, this.ctx.log, 'onResponse', info, {
+      typeUrl: response.typeUrl,
+      version: response.version,
+      nonce,
+      resourceNames: response.resources.map((r) => r.name),
+      removed: [],
+    });
+  }
+
+  protected watchSlots(): Iterable<WatchSlot> {
+    return this.types.values();
+  }
+
+  status(): StreamStatus | undefined {
+    if (!this.info) return undefined;
+    return { stream: this.info, types: [...this.types.values()].map((t) => t.sync.status()) };
+  }
+}

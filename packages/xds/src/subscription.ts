@@ -1,0 +1,53 @@
+// What a stream asked for, per type: wildcard and/or explicit names (Envoy xds_protocol "How the client
+// specifies what resources to return"). Pure; shared by the SotW and Delta streams and the caches.
+import { TypeUrl } from '@weft/api';
+
+export const WILDCARD = '*';
+
+/** Types for which an initial request with no names means "everything" (legacy wildcard). */
+export const WILDCARD_TYPES: ReadonlySet<string> = new Set([TypeUrl.Listener, TypeUrl.Cluster]);
+
+export interface Subscription {
+  readonly wildcard: boolean;
+  /** Explicitly named resources, without `*`. May be non-empty in wildcard mode too. */
+  readonly names: ReadonlySet<string>;
+}
+
+export function isInterested(sub: Subscription, name: string): boolean {
+  return sub.wildcard || sub.names.has(name);
+}
+
+function withoutWildcard(names: readonly string[]): Set<string> {
+  return new Set(names.filter((n) => n !== WILDCARD));
+}
+
+/**
+ * SotW: every request carries the full list. An empty first request for LDS/CDS is the legacy
+ * wildcard, and later empty requests keep it; `*` asks for wildcard explicitly; a non-empty list
+ * without `*` leaves wildcard mode. An empty list on a named subscription means "nothing".
+ */
+export function sotwSubscription(typeUrl: string, previous: Subscription | undefined, resourceNames: readonly string[]): Subscription {
+  const names = withoutWildcard(resourceNames);
+  if (resourceNames.includes(WILDCARD)) return { wildcard: true, names };
+  if (resourceNames.length === 0) return { wildcard: previous ? previous.wildcard : WILDCARD_TYPES.has(typeUrl), names };
+  return { wildcard: false, names };
+}
+
+/**
+ * Delta: requests carry changes. The first request of a type with nothing to subscribe is the legacy
+ * wildcard (LDS/CDS); `*` in subscribe/unsubscribe switches wildcard on/off explicitly.
+ */
+export function deltaSubscription(
+  typeUrl: string,
+  previous: Subscription | undefined,
+  subscribe: readonly string[],
+  unsubscribe: readonly string[],
+): Subscription {
+  let wildcard = previous ? previous.wildcard : subscribe.length === 0 && WILDCARD_TYPES.has(typeUrl);
+  if (subscribe.includes(WILDCARD)) wildcard = true;
+  if (unsubscribe.includes(WILDCARD)) wildcard = false;
+  const names = new Set(previous?.names ?? []);
+  for (const n of subscribe) if (n !== WILDCARD) names.add(n);
+  for (const n of unsubscribe) names.delete(n);
+  return { wildcard, names };
+}
