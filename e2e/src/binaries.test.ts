@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, run, runBinary } from './workspace.js';
 
-const NOT_BUILT = ['pilot-discovery', 'weft-proxy', 'galley', 'mixs', 'citadel', 'sidecar-injector', 'pilot-agent'];
+const NOT_BUILT = ['weft-proxy', 'galley', 'mixs', 'citadel', 'sidecar-injector', 'pilot-agent'];
 const testdata = join(REPO_ROOT, 'packages', 'api', 'src', 'config', 'testdata');
 
 let dir = '';
@@ -24,6 +24,15 @@ describe('binaries of components not built yet', () => {
       expect(r.code, `${binary} ${args.join(' ')}`).not.toBe(0);
       expect(r.stdout + r.stderr).toContain('is not built yet');
     }
+  });
+
+  it('pilot-discovery lists its discovery command and refuses to start without a config source', async () => {
+    const help = await runBinary('pilot-discovery', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('discovery');
+    const r = await runBinary('pilot-discovery', ['discovery']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--configDir is required');
   });
 
   it('npm start says the demo mesh is not built yet and exits non-zero', async () => {

@@ -25,9 +25,10 @@ export interface FlagSpec<T extends FlagType = FlagType> {
 
 export type FlagSpecs = Record<string, FlagSpec>;
 
+/** A flag with a default always has a value; one without may be undefined. */
 export type FlagValues<S extends FlagSpecs> = {
   [K in keyof S]: S[K] extends FlagSpec<infer T>
-    ? S[K]['default'] extends FlagValueOf[T]
+    ? S[K] extends { readonly default: FlagValueOf[T] }
       ? FlagValueOf[T]
       : FlagValueOf[T] | undefined
     : never;
@@ -39,7 +40,15 @@ export interface ParsedFlags<S extends FlagSpecs> {
   readonly help: boolean;
 }
 
-export function flag<T extends FlagType>(type: T, description: string, extra: Omit<FlagSpec<T>, 'type' | 'description'> = {}): FlagSpec<T> {
+type FlagExtra<T extends FlagType> = Omit<FlagSpec<T>, 'type' | 'description'>;
+
+export function flag<T extends FlagType>(
+  type: T,
+  description: string,
+  extra: FlagExtra<T> & { readonly default: FlagValueOf[T] },
+): FlagSpec<T> & { readonly default: FlagValueOf[T] };
+export function flag<T extends FlagType>(type: T, description: string, extra?: FlagExtra<T>): FlagSpec<T>;
+export function flag<T extends FlagType>(type: T, description: string, extra: FlagExtra<T> = {}): FlagSpec<T> {
   return { type, description, ...extra };
 }
 

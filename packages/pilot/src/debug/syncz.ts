@@ -1,0 +1,53 @@
+// /debug/syncz rows: per connected proxy and xDS type, what was sent and acknowledged (Istio 1.3 shape, plus NACKs).
+import { TypeUrl } from '@weft/api';
+import type { StreamStatus } from '@weft/xds';
+import type { ConnectedProxy } from '../xds/discovery.js';
+
+const FIELDS: ReadonlyArray<readonly [string, string]> = [
+  [TypeUrl.Cluster, 'cluster'],
+  [TypeUrl.Listener, 'listener'],
+  [TypeUrl.RouteConfiguration, 'route'],
+  [TypeUrl.ClusterLoadAssignment, 'endpoint'],
+];
+
+export interface SyncRow {
+  proxy: string;
+  node_id: string;
+  proxy_version: string;
+  istio_version: string;
+  protocol: string;
+  [field: string]: unknown;
+}
+
+/** One row per stream. `<type>_sent`/`_acked` are nonces as in Istio; versions and the last NACK follow. */
+export function syncRows(connections: readonly StreamStatus[], proxies: readonly ConnectedProxy[]): SyncRow[] {
+  const byStream = new Map<number, ConnectedProxy>();
+  for (const p of proxies) for (const s of p.streams) byStream.set(s, p);
+  return connections.map((c) => {
+    const p = byStream.get(c.stream.id);
+    const row: SyncRow = {
+      proxy: p?.proxy.id ?? c.stream.node.id,
+      node_id: c.stream.node.id,
+      proxy_version: c.stream.node.user_agent_version_type === 'user_agent_version' ? c.stream.node.user_agent_version ?? '' : '',
+      istio_version: p?.proxy.istioVersion ?? '',
+      protocol: c.stream.protocol,
+    };
+    for (const [typeUrl, field] of FIELDS) {
+      const t = c.types.find((x) => x.typeUrl === typeUrl);
+      row[`${field}_sent`] = t?.sentNonce ?? '';
+      row[`${field}_acked`] = t?.ackedNonce ?? '';
+      row[`${field}_sent_version`] = t?.sentVersion ?? '';
+      row[`${field}_acked_version`] = t?.ackedVersion ?? '';
+      if (t?.lastNack) row[`${field}_last_nack`] = t.lastNack;
+    }
+    return row;
+  });
+}
+
+/** istioctl proxy-status's verdict for one type: NOT SENT, SYNCED, STALE (Never Acknowledged), STALE. */
+export function syncState(sent: string, acked: string): string {
+  if (!sent) return 'NOT SENT';
+  if (sent === acked) return 'SYNCED';
+  if (!acked) return 'STALE (Never Acknowledged)';
+  return 'STALE';
+}

@@ -1,0 +1,63 @@
+// The CDS generator (Istio 1.3 BuildClusters): outbound clusters for every proxy; sidecars also get
+// BlackHole/Passthrough, their inbound clusters and the inbound passthrough; gateways BlackHole only.
+import type { Cluster } from '@weft/api';
+import type { Generator, GeneratorContext, GeneratedResource } from '../generator.js';
+import { CLUSTER_TYPE } from './cluster-draft.js';
+import { inboundClusters } from './inbound-clusters.js';
+import { outboundClusters } from './outbound-clusters.js';
+import { blackHoleCluster, inboundPassthroughClusters, passthroughCluster } from './special-clusters.js';
+
+type NamedCluster = Cluster & { name: string };
+
+/** Proxyless gRPC clients (node metadata GENERATOR=grpc) resolve EDS clusters only. */
+export function isProxylessGrpc(ctx: GeneratorContext): boolean {
+  return ctx.proxy.generator === 'grpc';
+}
+
+/**
+ * The seam for proxyless gRPC: the outbound EDS clusters and nothing else (no DNS or original-dst
+ * clusters, no specials, no inbound). Its LDS/RDS generators live in networking/grpc/.
+ */
+export function grpcClusters(ctx: GeneratorContext): NamedCluster[] {
+  return outboundClusters(ctx).filter((c) => c.type === 'EDS');
+}
+
+/** Every cluster of an Envoy proxy, in generation order (duplicates possible). */
+function envoyClusters(ctx: GeneratorContext): NamedCluster[] {
+  const mesh = ctx.snapshot.mesh;
+  const clusters = outboundClusters(ctx);
+  if (ctx.proxy.type === 'sidecar') {
+    clusters.push(blackHoleCluster(mesh), passthroughCluster(mesh));
+    clusters.push(...inboundClusters(ctx), ...inboundPassthroughClusters(mesh, ctx.proxy));
+  } else {
+    // Gateways have no original-destination listeners, so no passthrough cluster.
+    clusters.push(blackHoleCluster(mesh));
+  }
+  return clusters;
+}
+
+/**
+ * Keeps the first cluster of each name (Istio's normalizeClusters: conflicting service
+ * definitions yield duplicates), then sorts by name so every push is byte-identical.
+ */
+function normalize(clusters: readonly NamedCluster[]): NamedCluster[] {
+  const byName = new Map<string, NamedCluster>();
+  for (const c of clusters) if (!byName.has(c.name)) byName.set(c.name, c);
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The clusters of a proxy as the registry's object form, sorted by name. */
+export function buildClusters(ctx: GeneratorContext): NamedCluster[] {
+  return normalize(isProxylessGrpc(ctx) ? grpcClusters(ctx) : envoyClusters(ctx));
+}
+
+/** CDS is always a full state of the world, so requested names are ignored. */
+export const cdsGenerator: Generator = (ctx): GeneratedResource[] =>
+  buildClusters(ctx).map((c) => ({ name: c.name, messageType: CLUSTER_TYPE, resource: c }));
+
+/** Names of the EDS clusters the proxy gets from CDS: what EDS serves when no names are requested. */
+export function edsClusterNames(ctx: GeneratorContext): string[] {
+  return buildClusters(ctx)
+    .filter((c) => c.type === 'EDS')
+    .map((c) => c.name);
+}

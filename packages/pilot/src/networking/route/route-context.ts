@@ -1,0 +1,28 @@
+// Builds the HttpRouteContext for a proxy and listener port from the generator context.
+import type { Service } from '../../model/service.js';
+import type { GeneratorContext } from '../generator.js';
+import { hashPolicyForDestination } from './hash-policy.js';
+import type { HttpRouteContext } from './http-route.js';
+import type { Labels } from './workload.js';
+
+/** Visible services by host name (the sidecar scope's list; everything exported for gateways). */
+export function serviceIndex(ctx: GeneratorContext): (hostname: string) => Service | undefined {
+  const byHost = new Map(ctx.scope.services.map((s) => [s.hostname, s]));
+  return (hostname) => byHost.get(hostname);
+}
+
+export function httpRouteContext(
+  ctx: GeneratorContext,
+  listenerPort: number,
+  gatewayNames: ReadonlySet<string>,
+  workloadLabels: readonly Labels[],
+): HttpRouteContext {
+  const service = serviceIndex(ctx);
+  return {
+    listenerPort,
+    gatewayNames,
+    workloadLabels,
+    service,
+    hashPolicy: (destination) => hashPolicyForDestination(ctx, destination, service(destination.host ?? '')),
+  };
+}

@@ -1,0 +1,189 @@
+// Turns the current MeshSnapshot into per-proxy-group xDS snapshots and publishes them to the cache.
+// Stage order (STYLE habit 15): snapshot → generate per group → consistency check → publish.
+import { createHash } from 'node:crypto';
+import { TYPE_SHORT_NAMES, type Node__Output, type ProtoRegistry } from '@weft/api';
+import { moduleLogger, type Logger } from '@weft/base';
+import { makeResource, Snapshot, type Resource, type SnapshotCache, type StreamInfo } from '@weft/xds';
+import type { MeshSnapshot } from '../model/mesh-snapshot.js';
+import { nodeInput } from '../model/node-metadata.js';
+import { parseProxy, type Proxy } from '../model/proxy.js';
+import { sidecarScope } from '../networking/sidecar-scope.js';
+import { SERVED_TYPES, type GeneratorSets } from './generators.js';
+import type { PushRequest } from './push-request.js';
+
+export interface ConnectedProxy {
+  readonly proxy: Proxy;
+  readonly group: string;
+  readonly streams: Set<number>;
+  readonly connectedAt: string;
+}
+
+export interface PushStatus {
+  readonly version: string;
+  readonly at: string;
+  readonly groups: number;
+  /** Groups whose generated snapshot failed the consistency check (not published). */
+  readonly inconsistent: readonly { group: string; errors: readonly string[] }[];
+  /** Groups whose generation threw (a bug; the previous snapshot stays). */
+  readonly failed: readonly { group: string; error: string }[];
+}
+
+export interface DiscoveryOptions {
+  readonly registry: ProtoRegistry;
+  readonly cache: SnapshotCache;
+  readonly generators: GeneratorSets;
+  readonly logger: Logger;
+  readonly onPushed?: (group: string, changedTypes: readonly string[], request: PushRequest | undefined) => void;
+}
+
+/**
+ * The group of a node: proxies whose generated config is the same share one snapshot. Everything
+ * generation reads is in the key (type, IPs, namespace, labels, generator, metadata) except the pod name.
+ */
+export function nodeGroupKey(proxy: Proxy): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([proxy.type, proxy.ipAddresses, proxy.namespace, proxy.dnsDomain, proxy.generator ?? '', proxy.metadata, proxy.locality ?? '']));
+  return `${proxy.type}~${proxy.ipAddresses[0]}~${proxy.namespace}~${h.digest('base64url').slice(0, 12)}`;
+}
+
+export class Discovery {
+  private readonly log: Logger;
+  private mesh: MeshSnapshot | undefined;
+  private readonly byStream = new Map<number, ConnectedProxy>();
+  private readonly byGroup = new Map<string, ConnectedProxy>();
+  private lastStatus: PushStatus | undefined;
+
+  constructor(private readonly options: DiscoveryOptions) {
+    this.log = moduleLogger(options.logger, 'xds.discovery');
+  }
+
+  /** The cache's node-group function: parses the node once and remembers the proxy. */
+  readonly nodeGroup = (node: Node__Output): string => {
+    const parsed = parseProxy(nodeInput(this.options.registry, node));
+    return parsed.ok ? nodeGroupKey(parsed.value) : `invalid~${node.id}`;
+  };
+
+  current(): MeshSnapshot | undefined {
+    return this.mesh;
+  }
+
+  status(): PushStatus | undefined {
+    return this.lastStatus;
+  }
+
+  proxies(): ConnectedProxy[] {
+    return [...new Set(this.byStream.values())];
+  }
+
+  /** The connected proxy with this `pod.namespace` ID (or full node ID). */
+  findProxy(id: string): ConnectedProxy | undefined {
+    return this.proxies().find((p) => p.proxy.id === id || p.proxy.nodeId === id);
+  }
+
+  /** Called when a stream's first request arrives: generate for its group unless already there. */
+  connect(stream: StreamInfo): void {
+    const parsed = parseProxy(nodeInput(this.options.registry, stream.node));
+    if (!parsed.ok) {
+      this.log.warn({ node: stream.node.id, peer: stream.peer, reason: parsed.error }, 'rejecting proxy with an invalid node; it will get no config');
+      return;
+    }
+    const group = nodeGroupKey(parsed.value);
+    let entry = this.byGroup.get(group);
+    if (!entry) {
+      entry = { proxy: parsed.value, group, streams: new Set(), connectedAt: new Date().toISOString() };
+      this.byGroup.set(group, entry);
+    }
+    entry.streams.add(stream.id);
+    this.byStream.set(stream.id, entry);
+    this.log.info({ proxy: parsed.value.id, type: parsed.value.type, group, stream: stream.id }, 'proxy connected');
+    if (this.mesh && !this.options.cache.getSnapshot(group)) this.publish(entry, this.mesh, undefined, new Map());
+  }
+
+  disconnect(stream: StreamInfo): void {
+    const entry = this.byStream.get(stream.id);
+    if (!entry) return;
+    this.byStream.delete(stream.id);
+    entry.streams.delete(stream.id);
+    if (entry.streams.size === 0) {
+      this.byGroup.delete(entry.group);
+      this.options.cache.clearSnapshot(entry.group);
+    }
+    this.log.info({ proxy: entry.proxy.id, stream: stream.id }, 'proxy disconnected');
+  }
+
+  /** A push: regenerate every connected group from `mesh` and publish what passes the checks. */
+  push(mesh: MeshSnapshot, request?: PushRequest): PushStatus {
+    this.mesh = mesh;
+    const inconsistent: { group: string; errors: string[] }[] = [];
+    const failed: { group: string; error: string }[] = [];
+    // Equal resources are encoded once per push and shared by every group that has them.
+    const memo = new Map<string, Resource>();
+    for (const entry of this.byGroup.values()) {
+      const r = this.publish(entry, mesh, request, memo);
+      if (r.inconsistent) inconsistent.push({ group: entry.group, errors: r.inconsistent });
+      if (r.failed) failed.push({ group: entry.group, error: r.failed });
+    }
+    this.lastStatus = { version: mesh.version, at: new Date().toISOString(), groups: this.byGroup.size, inconsistent, failed };
+    return this.lastStatus;
+  }
+
+  /** What Pilot would send a proxy now (for /debug/config_dump). */
+  generate(proxy: Proxy, mesh: MeshSnapshot): Map<string, Resource[]> {
+    return this.generateMemo(proxy, mesh, new Map());
+  }
+
+  private resource(typeUrl: string, name: string, messageType: string, object: object, memo: Map<string, Resource>): Resource {
+    const key = `${messageType}\u0000${name}\u0000${JSON.stringify(object)}`;
+    let r = memo.get(key);
+    if (!r) {
+      r = makeResource(this.options.registry, typeUrl, object, { name });
+      memo.set(key, r);
+    }
+    return r;
+  }
+
+  private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: Map<string, Resource>): { inconsistent?: string[]; failed?: string } {
+    let resources: Map<string, Resource[]>;
+    try {
+      resources = this.generateMemo(entry.proxy, mesh, memo);
+    } catch (e) {
+      this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'config generation failed; the proxy keeps its last config');
+      return { failed: String((e as Error).message ?? e) };
+    }
+    const previous = this.options.cache.getSnapshot(entry.group);
+    const typeVersions: Record<string, string> = {};
+    const changed: string[] = [];
+    for (const [typeUrl, list] of resources) {
+      const v = createHash('sha256');
+      for (const r of list) v.update(r.name).update('\u0000').update(r.version).update('\u0000');
+      // Versions are content hashes: an unchanged type keeps its version, so the cache does not resend it.
+      const version = v.digest('base64url').slice(0, 16);
+      typeVersions[typeUrl] = version;
+      if (previous?.typeVersion(typeUrl) !== version) changed.push(typeUrl);
+    }
+    const snapshot = Snapshot.create({ version: mesh.version, resources: Object.fromEntries(resources), typeVersions });
+    const checked = snapshot.checkConsistency();
+    if (checked.errors.length > 0) {
+      const errors = checked.errors.map((i) => `${i.path}: ${i.message}`);
+      this.log.error({ group: entry.group, proxy: entry.proxy.id, errors }, 'generated config is inconsistent; not pushed');
+      return { inconsistent: errors };
+    }
+    if (changed.length === 0 && previous) return {};
+    this.options.cache.setSnapshot(entry.group, snapshot);
+    this.log.debug({ group: entry.group, changed: changed.map((t) => TYPE_SHORT_NAMES[t] ?? t) }, 'snapshot published');
+    this.options.onPushed?.(entry.group, changed, request);
+    return {};
+  }
+
+  private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: Map<string, Resource>): Map<string, Resource[]> {
+    const ctx = { snapshot: mesh, proxy, scope: sidecarScope(mesh, proxy) };
+    const set = proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
+    const out = new Map<string, Resource[]>();
+    for (const typeUrl of SERVED_TYPES) {
+      const gen = set.get(typeUrl);
+      if (!gen) continue;
+      out.set(typeUrl, gen(ctx).map((g) => this.resource(typeUrl, g.name, g.messageType, g.resource, memo)));
+    }
+    return out;
+  }
+}
