@@ -132,3 +132,11 @@ describe('Duration and Timestamp JSON', () => {
     expect(parseTimestamp('yesterday')).toBeUndefined();
   });
 });
+
+describe('proto3 JSON defaults', () => {
+  it('omits an unset bytes field (a header value given as a string)', () => {
+    const header = { header: { key: 'x-weft', value: 'on' } };
+    const json = registry.toJson('envoy.config.core.v3.HeaderValueOption', header);
+    expect(json).toEqual({ header: { key: 'x-weft', value: 'on' } });
+  });
+});

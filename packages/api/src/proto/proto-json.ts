@@ -260,7 +260,8 @@ function isDefault(field: protobuf.Field, v: unknown): boolean {
   if (field.repeated) return (v as unknown[]).length === 0;
   if (field.partOf) return false; // a set oneof member is printed even when it holds its default
   if (field.resolvedType instanceof protobuf.Type) return false;
-  if (v instanceof Uint8Array) return v.length === 0;
+  // An unset bytes field reads as protobufjs's prototype default, an empty Buffer or array.
+  if (v instanceof Uint8Array || (field.type === 'bytes' && Array.isArray(v))) return (v as ArrayLike<number>).length === 0;
   if (typeof v === 'object') return String(v) === '0'; // Long
   return v === 0 || v === '' || v === false || v === '0';
 }

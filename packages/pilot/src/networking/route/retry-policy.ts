@@ -1,6 +1,6 @@
 // HTTPRetry → Envoy RetryPolicy (Istio 1.3 route/retry/retry.go): a default policy on every route
 // without `retries`, none when `attempts` is 0, else the default with the user's overrides.
-import { parseDuration, type HTTPRetry, type Route } from '@weft/api';
+import { loadProtoRegistry, parseDuration, type HTTPRetry, type Route } from '@weft/api';
 import { durationFromNanos } from './proto-values.js';
 
 export type RetryPolicy = NonNullable<NonNullable<Route['route']>['retry_policy']>;
@@ -16,7 +16,10 @@ export function defaultRetryPolicy(): RetryPolicy {
   return {
     retry_on: DEFAULT_RETRY_ON,
     num_retries: { value: 2 },
-    retry_host_predicate: [{ name: PREVIOUS_HOSTS_PREDICATE }],
+    // v3 Envoy finds the extension by its typed_config type; the name alone is the v2 form.
+    retry_host_predicate: [
+      { name: PREVIOUS_HOSTS_PREDICATE, typed_config: loadProtoRegistry().pack('envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate', {}) },
+    ],
     host_selection_retry_max_attempts: 5,
     retriable_status_codes: [503],
   };

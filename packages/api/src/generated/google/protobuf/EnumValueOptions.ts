@@ -3,7 +3,6 @@
 import type { FeatureSet as _google_protobuf_FeatureSet, FeatureSet__Output as _google_protobuf_FeatureSet__Output } from '../../google/protobuf/FeatureSet.js';
 import type { _google_protobuf_FieldOptions_FeatureSupport, _google_protobuf_FieldOptions_FeatureSupport__Output } from '../../google/protobuf/FieldOptions.js';
 import type { UninterpretedOption as _google_protobuf_UninterpretedOption, UninterpretedOption__Output as _google_protobuf_UninterpretedOption__Output } from '../../google/protobuf/UninterpretedOption.js';
-import type { MigrateAnnotation as _udpa_annotations_MigrateAnnotation, MigrateAnnotation__Output as _udpa_annotations_MigrateAnnotation__Output } from '../../udpa/annotations/MigrateAnnotation.js';
 
 export interface EnumValueOptions {
   'deprecated'?: (boolean);
@@ -11,9 +10,6 @@ export interface EnumValueOptions {
   'debugRedact'?: (boolean);
   'featureSupport'?: (_google_protobuf_FieldOptions_FeatureSupport | null);
   'uninterpretedOption'?: (_google_protobuf_UninterpretedOption)[];
-  '.envoy.annotations.disallowed_by_default_enum'?: (boolean);
-  '.udpa.annotations.enum_value_migrate'?: (_udpa_annotations_MigrateAnnotation | null);
-  '.envoy.annotations.deprecated_at_minor_version_enum'?: (string);
 }
 
 export interface EnumValueOptions__Output {
@@ -22,7 +18,4 @@ export interface EnumValueOptions__Output {
   'debugRedact': (boolean);
   'featureSupport': (_google_protobuf_FieldOptions_FeatureSupport__Output | null);
   'uninterpretedOption': (_google_protobuf_UninterpretedOption__Output)[];
-  '.envoy.annotations.disallowed_by_default_enum': (boolean);
-  '.udpa.annotations.enum_value_migrate': (_udpa_annotations_MigrateAnnotation__Output | null);
-  '.envoy.annotations.deprecated_at_minor_version_enum': (string);
 }

@@ -6,11 +6,9 @@ import type { UninterpretedOption as _google_protobuf_UninterpretedOption, Unint
 export interface OneofOptions {
   'features'?: (_google_protobuf_FeatureSet | null);
   'uninterpretedOption'?: (_google_protobuf_UninterpretedOption)[];
-  '.validate.required'?: (boolean);
 }
 
 export interface OneofOptions__Output {
   'features': (_google_protobuf_FeatureSet__Output | null);
   'uninterpretedOption': (_google_protobuf_UninterpretedOption__Output)[];
-  '.validate.required': (boolean);
 }
