@@ -69,12 +69,34 @@ const CASES: readonly Case[] = [
     errors: [['spec.hosts[1]', 'overlaps host "*.example.com"']],
   },
   {
-    name: 'requires hosts and at least one route list',
+    name: 'a VirtualService without hosts is a delegate: no gateways, and at least one route list',
     yaml: `${head()}  gateways: [mesh]
 `,
     errors: [
-      ['spec.hosts', 'at least one host is required'],
       ['spec', 'at least one of http, tls or tcp routes is required'],
+      ['spec.gateways', 'must not have gateways'],
+    ],
+  },
+  {
+    name: 'accepts a delegate VirtualService (no hosts, http routes only)',
+    yaml: `${head()}  http:
+  - match: [{uri: {prefix: /reviews}}]
+    route:
+    - destination: {host: reviews}
+`,
+    errors: [],
+  },
+  {
+    name: 'rejects tcp routes and a further delegation inside a delegate',
+    yaml: `${head()}  http:
+  - delegate: {name: other}
+  tcp:
+  - route:
+    - destination: {host: db}
+`,
+    errors: [
+      ['spec.http[0].delegate', 'cannot delegate again'],
+      ['spec.tcp', 'must not have tcp routes'],
     ],
   },
   {

@@ -13,7 +13,19 @@ export function validateVirtualService(vs: VirtualService, ctx: Ctx): void {
   const gateways = vs.gateways ?? [];
   eachAt(vs.gateways, ctx.at('gateways'), checkGatewayReference);
   const appliesToMesh = gateways.length === 0 || gateways.includes(MESH_GATEWAY);
-  checkHosts(vs.hosts, appliesToMesh, ctx.at('hosts'));
+  // A VirtualService without hosts is a delegate (Istio 1.8+): only HTTP routes, no gateways, no
+  // further delegation; its routes are merged into the root routes that name it.
+  const isDelegate = (vs.hosts?.length ?? 0) === 0;
+  if (isDelegate) {
+    if (gateways.length > 0) ctx.at('gateways').error('a delegate virtual service (no hosts) must not have gateways');
+    if ((vs.tls?.length ?? 0) > 0) ctx.at('tls').error('a delegate virtual service (no hosts) must not have tls routes');
+    if ((vs.tcp?.length ?? 0) > 0) ctx.at('tcp').error('a delegate virtual service (no hosts) must not have tcp routes');
+    eachAt(vs.http, ctx.at('http'), (r, at) => {
+      if (r.delegate !== undefined) at.at('delegate').error('a delegate virtual service cannot delegate again');
+    });
+  } else {
+    checkHosts(vs.hosts, appliesToMesh, ctx.at('hosts'));
+  }
   if ((vs.http?.length ?? 0) === 0 && (vs.tcp?.length ?? 0) === 0 && (vs.tls?.length ?? 0) === 0) {
     ctx.error('at least one of http, tls or tcp routes is required');
   }

@@ -6,7 +6,7 @@ import type { GeneratorContext } from '../generator.js';
 import { virtualHostName } from '../names.js';
 import { buildHttpRoutesForVirtualService, combineVirtualHostRoutes } from './http-route.js';
 import type { GatewayServer, MergedGateway } from './merged-gateway.js';
-import { httpRouteContext } from './route-context.js';
+import { delegateSource, httpRouteContext } from './route-context.js';
 import { virtualServicesFor } from './virtual-service.js';
 
 /**
@@ -29,9 +29,9 @@ export function matchingGatewayHosts(serverHosts: readonly string[], vs: Config<
   return out;
 }
 
-/** VirtualServices bound to one of the merged gateways and exported to the gateway's namespace. */
+/** VirtualServices bound to one of the merged gateways and exported to the gateway's namespace, delegates merged. */
 export function gatewayVirtualServices(ctx: GeneratorContext, merged: MergedGateway): Config<VirtualService>[] {
-  return virtualServicesFor(ctx.scope.virtualServices, merged.names, ctx.snapshot.domainSuffix);
+  return virtualServicesFor(ctx.scope.virtualServices, merged.names, ctx.snapshot.domainSuffix, delegateSource(ctx));
 }
 
 function redirectHosts(servers: readonly GatewayServer[]): Set<string> {

@@ -19,7 +19,7 @@ export { translateCorsPolicy, CORS_FILTER, CORS_POLICY_TYPE } from './cors.js';
 export { headerMutations, type HeaderMutations } from './header-operations.js';
 export { consistentHashPolicy, hashPolicyForDestination, hashPolicyForServicePort, type HashPolicy } from './hash-policy.js';
 export { destinationCluster, destinationPort } from './destination.js';
-export { httpRouteContext, serviceIndex } from './route-context.js';
+export { httpRouteContext, serviceIndex, delegateSource } from './route-context.js';
 export { virtualHostDomains, altVirtualHosts } from './virtual-host-domains.js';
 export {
   buildVirtualHostsForService,
@@ -39,5 +39,7 @@ export {
   virtualServicesFor,
   boundGateways,
   MESH_GATEWAY,
+  type DelegateSource,
 } from './virtual-service.js';
+export { resolveDelegates, isDelegateVirtualService, hasDelegateRoutes } from './virtual-service-delegate.js';
 export { proxyInstances, workloadLabels, labelsSelect, type Labels } from './workload.js';

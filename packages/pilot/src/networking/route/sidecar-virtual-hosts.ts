@@ -8,7 +8,7 @@ import type { GeneratorContext } from '../generator.js';
 import { outboundClusterName, virtualHostName } from '../names.js';
 import { hashPolicyForServicePort } from './hash-policy.js';
 import { buildHttpRoutesForVirtualService, defaultOutboundRoute } from './http-route.js';
-import { httpRouteContext } from './route-context.js';
+import { delegateSource, httpRouteContext } from './route-context.js';
 import { virtualHostDomains } from './virtual-host-domains.js';
 import { MESH_GATEWAY, virtualServicesFor } from './virtual-service.js';
 import { workloadLabels } from './workload.js';
@@ -31,9 +31,9 @@ function httpServicesOnPort(ctx: GeneratorContext, port: number): Map<string, Se
   return out;
 }
 
-/** VirtualServices bound to `mesh` that this sidecar sees, with hosts fully qualified. */
+/** VirtualServices bound to `mesh` that this sidecar sees, with hosts fully qualified and delegates merged. */
 export function meshVirtualServices(ctx: GeneratorContext): Config<VirtualService>[] {
-  return virtualServicesFor(ctx.scope.virtualServices, new Set([MESH_GATEWAY]), ctx.snapshot.domainSuffix);
+  return virtualServicesFor(ctx.scope.virtualServices, new Set([MESH_GATEWAY]), ctx.snapshot.domainSuffix, delegateSource(ctx));
 }
 
 /**

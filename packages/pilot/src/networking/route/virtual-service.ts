@@ -2,6 +2,7 @@
 // VirtualService's namespace, and gateway references resolved to `namespace/name` (or `mesh`).
 import type { Destination, VirtualService } from '@weft/api';
 import type { Config } from '../../model/mesh-snapshot.js';
+import { hasDelegateRoutes, isDelegateVirtualService, resolveDelegates } from './virtual-service-delegate.js';
 
 /** The reserved gateway name meaning every sidecar. */
 export const MESH_GATEWAY = 'mesh';
@@ -46,8 +47,10 @@ function resolveDestination<T extends { destination?: Destination }>(d: T, ns: s
 }
 
 /**
- * A copy with `hosts`, every destination host and the mirror host fully qualified, as Istio's
- * PushContext does once per push (initVirtualServices).
+ * A copy with `hosts`, every destination host and the mirror host fully qualified, and HTTP match
+ * gateways as `namespace/name`, as Istio's PushContext does once per push (initVirtualServices).
+ * Resolving match gateways here (translation resolves them again, harmlessly) keeps a delegate's
+ * gateway names relative to the delegate's namespace once its routes are merged into a root.
  */
 export function resolveVirtualService(vs: Config<VirtualService>, domainSuffix: string): Config<VirtualService> {
   const ns = vs.metadata.namespace;
@@ -59,6 +62,7 @@ export function resolveVirtualService(vs: Config<VirtualService>, domainSuffix: 
       ? {
           http: spec.http.map((r) => ({
             ...r,
+            ...(r.match ? { match: r.match.map((m) => (m.gateways ? { ...m, gateways: m.gateways.map((g) => resolveGatewayName(g, ns)) } : m)) } : {}),
             ...(r.route ? { route: r.route.map((d) => resolveDestination(d, ns, domainSuffix)) } : {}),
             ...(r.mirror?.host ? { mirror: { ...r.mirror, host: resolveHostname(r.mirror.host, ns, domainSuffix) } } : {}),
           })),
@@ -70,13 +74,30 @@ export function resolveVirtualService(vs: Config<VirtualService>, domainSuffix: 
   return { ...vs, spec: resolved };
 }
 
-/** The resolved VirtualServices of `list` bound to any of `gateways`, in config order. */
+/** Where the delegates of root VirtualServices are looked up (all of the snapshot, not the proxy's scope). */
+export interface DelegateSource {
+  /** Every VirtualService; the ones without hosts are delegates. */
+  readonly all: readonly Config<VirtualService>[];
+  /** MeshConfig.defaultVirtualServiceExportTo, for delegates without `exportTo` (`*` when unset). */
+  readonly defaultExportTo?: readonly string[] | undefined;
+}
+
+/**
+ * The resolved VirtualServices of `list` bound to any of `gateways`, in config order, with delegating
+ * routes replaced by their delegates' merged routes. Delegates (no hosts) are never returned: they
+ * produce no virtual host of their own. Delegates come from `delegates.all`, else from `list`.
+ */
 export function virtualServicesFor(
   list: readonly Config<VirtualService>[],
   gateways: ReadonlySet<string>,
   domainSuffix: string,
+  delegates?: DelegateSource,
 ): Config<VirtualService>[] {
-  return list.filter((vs) => bindsTo(vs, gateways)).map((vs) => resolveVirtualService(vs, domainSuffix));
+  const roots = list.filter((vs) => !isDelegateVirtualService(vs) && bindsTo(vs, gateways)).map((vs) => resolveVirtualService(vs, domainSuffix));
+  if (!roots.some(hasDelegateRoutes)) return roots;
+  // Each delegate is resolved in its own namespace before merging, as Istio does.
+  const resolved = (delegates?.all ?? list).filter(isDelegateVirtualService).map((vs) => resolveVirtualService(vs, domainSuffix));
+  return roots.map((vs) => resolveDelegates(vs, resolved, delegates?.defaultExportTo));
 }
 
 /** `/apis/networking.istio.io/v1alpha3/namespaces/<ns>/virtual-service/<name>`, put in route metadata. */
