@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, run, runBinary } from './workspace.js';
 
-const NOT_BUILT = ['weft-proxy', 'galley', 'mixs', 'citadel', 'sidecar-injector', 'pilot-agent'];
+const NOT_BUILT = ['galley', 'mixs', 'citadel', 'sidecar-injector', 'pilot-agent'];
 const testdata = join(REPO_ROOT, 'packages', 'api', 'src', 'config', 'testdata');
 
 let dir = '';

@@ -28,3 +28,18 @@ export function run(command: string, args: readonly string[], input?: string): P
     child.stdin.end(input ?? '');
   });
 }
+
+/** Polls `check` until it returns true (or throws the last error) within `timeoutMs`; for hooks, where expect.poll is unavailable. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

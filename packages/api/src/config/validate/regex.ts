@@ -64,8 +64,20 @@ export function findRe2Incompatibility(pattern: string): string | undefined {
   return undefined;
 }
 
+// re2-wasm never frees a compiled pattern and has a fixed heap (about 6,000 compiles before it
+// aborts), so each distinct pattern is judged once and the verdict remembered: revalidating the
+// same config (Pilot's file source, Galley's webhook) then costs nothing.
+const verdicts = new Map<string, string | undefined>();
+
 /** Returns why `pattern` is not a valid RE2 regular expression, or undefined when it is. */
 export function checkRegex(pattern: string): string | undefined {
+  if (verdicts.has(pattern)) return verdicts.get(pattern);
+  const verdict = judge(pattern);
+  verdicts.set(pattern, verdict);
+  return verdict;
+}
+
+function judge(pattern: string): string | undefined {
   const prefix = `${JSON.stringify(pattern)} is not a valid RE2 regular expression`;
   const engine = re2();
   if (engine !== null) {

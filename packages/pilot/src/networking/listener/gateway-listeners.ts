@@ -55,9 +55,8 @@ function tlsRouteChains(l4: L4Context, server: GatewayServer): FilterChainOpts[]
 }
 
 /** Chains for a non-HTTP server: terminated HTTPS, TCP (optionally TLS-terminated), or passthrough. */
-function tlsPortChains(l4: L4Context, server: GatewayServer): FilterChainOpts[] {
+function tlsPortChains(l4: L4Context, server: GatewayServer, name: string): FilterChainOpts[] {
   const mesh = l4.ctx.snapshot.mesh;
-  const name = listenerName(WILDCARD_ADDRESS, server.port);
   if (isTerminatedHttps(server)) {
     const hcm = httpConnectionManagerFilter(mesh, { role: 'gateway', statPrefix: name, rds: server.routeName ?? '' });
     const socket = gatewayTransportSocket(server.server);
@@ -80,17 +79,19 @@ function tlsPortChains(l4: L4Context, server: GatewayServer): FilterChainOpts[] 
 function portListener(l4: L4Context, port: number, servers: readonly GatewayServer[]): (Listener & { name: string }) | undefined {
   const first = servers[0];
   if (!first) return undefined;
-  const name = listenerName(WILDCARD_ADDRESS, port);
+  // Server.bind (Istio 1.6+) binds the listener to one address instead of 0.0.0.0.
+  const address = first.server.bind || WILDCARD_ADDRESS;
+  const name = listenerName(address, port);
   let chains: FilterChain[];
   if (isHttpServer(first.protocol)) {
     const hcm = httpConnectionManagerFilter(l4.ctx.snapshot.mesh, { role: 'gateway', statPrefix: name, rds: first.routeName ?? '' });
     chains = [filterChain({ filters: [hcm] })];
   } else {
-    chains = servers.flatMap((s) => tlsPortChains(l4, s)).map(filterChain);
+    chains = servers.flatMap((s) => tlsPortChains(l4, s, name)).map(filterChain);
   }
   // A listener without filter chains is rejected by Envoy; Istio drops it with an error.
   if (chains.length === 0) return undefined;
-  return buildListener({ name, address: WILDCARD_ADDRESS, port, chains, direction: 'OUTBOUND' });
+  return buildListener({ name, address, port, chains, direction: 'OUTBOUND' });
 }
 
 export function gatewayListeners(ctx: GeneratorContext, merged: MergedGateway = mergedGatewayFor(ctx)): (Listener & { name: string })[] {

@@ -1,0 +1,41 @@
+// The HTTP filter seam (Envoy's StreamDecoderFilter, simplified to what Weft's filters need): each
+// filter sees the request once and either lets it continue or answers it. The router is terminal.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HeaderMap } from './headers.js';
+
+/** What every filter may read and change about one request. */
+export interface StreamContext {
+  readonly method: string;
+  readonly authority: string;
+  /** Path with query, as received. */
+  readonly path: string;
+  readonly scheme: 'http' | 'https';
+  readonly downstreamHeaders: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
+  /** Headers that will go upstream (filters may change them). */
+  readonly upstreamHeaders: HeaderMap;
+  /** Headers added to the response whatever answers it. */
+  readonly responseHeaders: HeaderMap;
+  /** Envoy response flags for the access log (`UH`, `UF`, `FI`, ...). */
+  readonly responseFlags: Set<string>;
+  readonly requestId: string;
+  readonly startedAt: number;
+  /** The downstream request body, not yet read. */
+  readonly body: NodeJS.ReadableStream;
+  /** Per-route filter config (typed_per_filter_config), once the route is known. */
+  perFilterConfig(filterName: string): { type_url: string; value: Uint8Array } | undefined;
+  /** Sends a local reply (Envoy's sendLocalReply) and ends the stream. */
+  sendLocalReply(status: number, body: string, flag?: string): void;
+  /** True once a response has started. */
+  readonly responded: boolean;
+}
+
+export type FilterStatus = 'continue' | 'stop';
+
+export interface HttpFilter {
+  readonly name: string;
+  decode(ctx: StreamContext): FilterStatus | Promise<FilterStatus>;
+}
+
+/** Builds a filter instance from its typed_config (decoded), once per HCM config. */
+export type HttpFilterFactory = (config: Record<string, unknown>) => HttpFilter;

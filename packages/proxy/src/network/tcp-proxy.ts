@@ -1,0 +1,92 @@
+// envoy.filters.network.tcp_proxy: each downstream connection is piped to a host of the cluster
+// (or of a weighted cluster), with the idle timeout (default 1 h) closing both sides.
+import net from 'node:net';
+import type { TcpProxy__Output } from '@weft/api';
+import type { NetworkFilter } from '../listener/listener-manager.js';
+import type { ClusterLookup } from '../upstream/upstream-cluster.js';
+
+export interface TcpProxyOptions {
+  readonly config: TcpProxy__Output;
+  readonly clusters: ClusterLookup;
+  readonly random?: () => number;
+  readonly onConnect?: (cluster: string, ok: boolean) => void;
+}
+
+function pickCluster(config: TcpProxy__Output, random: () => number): string | undefined {
+  if (config.cluster_specifier === 'cluster' || config.cluster) return config.cluster;
+  const clusters = config.weighted_clusters?.clusters ?? [];
+  const total = clusters.reduce((n, c) => n + (c.weight ?? 0), 0);
+  if (total <= 0) return undefined;
+  let pick = random() * total;
+  for (const c of clusters) {
+    pick -= c.weight ?? 0;
+    if (pick < 0) return c.name;
+  }
+  return clusters.at(-1)?.name;
+}
+
+export class TcpProxyFilter implements NetworkFilter {
+  private readonly live = new Set<net.Socket>();
+  private readonly idleMs: number;
+
+  constructor(private readonly options: TcpProxyOptions) {
+    const idle = options.config.idle_timeout;
+    this.idleMs = idle ? Number(idle.seconds) * 1000 + Math.floor(idle.nanos / 1e6) : 3_600_000;
+  }
+
+  onConnection(downstream: net.Socket): void {
+    const random = this.options.random ?? Math.random;
+    const name = pickCluster(this.options.config, random);
+    const cluster = name ? this.options.clusters.get(name) : undefined;
+    const host = cluster?.chooseHost({ random });
+    if (!cluster || !host || !cluster.tryStartRequest()) {
+      downstream.destroy();
+      return;
+    }
+    host.begin();
+    cluster.counters.upstream_rq_total.value++;
+    downstream.pause();
+    const upstream = net.connect({ host: host.address, port: host.port, noDelay: true });
+    this.live.add(downstream);
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      host.end();
+      cluster.finishRequest();
+      this.live.delete(downstream);
+      downstream.destroy();
+      upstream.destroy();
+    };
+    upstream.once('connect', () => {
+      this.options.onConnect?.(cluster.name, true);
+      downstream.pipe(upstream);
+      upstream.pipe(downstream);
+      downstream.resume();
+    });
+    upstream.once('error', () => {
+      if (upstream.connecting) {
+        cluster.counters.upstream_cx_connect_fail.value++;
+        host.recordResult(0);
+        this.options.onConnect?.(cluster.name, false);
+      }
+      finish();
+    });
+    if (this.idleMs > 0) {
+      downstream.setTimeout(this.idleMs, finish);
+      upstream.setTimeout(this.idleMs, finish);
+    }
+    downstream.once('error', finish);
+    downstream.once('close', finish);
+    upstream.once('close', finish);
+  }
+
+  drain(): void {
+    // Existing connections run to completion (Envoy drains TCP listeners by not accepting new ones).
+  }
+
+  /** Closes every proxied connection (shutdown). */
+  closeAll(): void {
+    for (const s of this.live) s.destroy();
+  }
+}

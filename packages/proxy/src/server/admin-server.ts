@@ -1,0 +1,101 @@
+// The admin API (Envoy's :15000): /ready, /server_info, /stats, /stats/prometheus, /config_dump,
+// /clusters, /listeners, /quitquitquit, /healthcheck/fail|ok, /drain_listeners, /logging.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
+
+/** What the admin pages read and do; the proxy server provides it. */
+export interface AdminHandlers {
+  state(): ServerState;
+  serverInfo(): object;
+  statsText(filter?: string): string;
+  statsJson(filter?: string): object;
+  prometheus(): string;
+  configDump(): unknown;
+  clustersText(): string;
+  clustersJson(): object;
+  listeners(): object;
+  /** Shuts the process down (POST /quitquitquit). */
+  quit(): void;
+  setHealthCheckFailed(failed: boolean): void;
+  drainListeners(inboundOnly: boolean): void;
+  setLogLevel(level: string): boolean;
+  logLevel(): string;
+}
+
+const MUTATING = new Set(['/quitquitquit', '/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/logging']);
+
+export class AdminServer {
+  private readonly server: http.Server;
+
+  constructor(private readonly h: AdminHandlers) {
+    this.server = http.createServer((req, res) => this.route(req, res));
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    return `${a.address}:${a.port}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    const send = (status: number, body: string, type = 'text/plain; charset=UTF-8') => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    const json = (value: unknown) => send(200, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+    // Envoy requires POST for mutating endpoints, so a stray GET (a browser, a crawler) changes nothing.
+    if (MUTATING.has(path) && req.method !== 'POST') return send(405, 'This endpoint requires POST\n');
+    const filter = url.searchParams.get('filter') ?? undefined;
+    switch (path) {
+      case '/ready': {
+        const state = this.h.state();
+        return send(state === 'LIVE' ? 200 : 503, `${state}\n`);
+      }
+      case '/server_info':
+        return json(this.h.serverInfo());
+      case '/stats':
+        return url.searchParams.get('format') === 'json' ? json(this.h.statsJson(filter)) : send(200, this.h.statsText(filter));
+      case '/stats/prometheus':
+        return send(200, this.h.prometheus(), 'text/plain; version=0.0.4');
+      case '/config_dump':
+        return json(this.h.configDump());
+      case '/clusters':
+        return url.searchParams.get('format') === 'json' ? json(this.h.clustersJson()) : send(200, this.h.clustersText());
+      case '/listeners':
+        return json(this.h.listeners());
+      case '/quitquitquit':
+        send(200, 'OK\n');
+        return this.h.quit();
+      case '/healthcheck/fail':
+        this.h.setHealthCheckFailed(true);
+        return send(200, 'OK\n');
+      case '/healthcheck/ok':
+        this.h.setHealthCheckFailed(false);
+        return send(200, 'OK\n');
+      case '/drain_listeners':
+        this.h.drainListeners(url.searchParams.has('inboundonly'));
+        return send(200, 'OK\n');
+      case '/logging': {
+        const level = url.searchParams.get('level');
+        if (level && !this.h.setLogLevel(level)) return send(404, `unknown level ${level}\n`);
+        return send(200, `active loggers:\n  weft-proxy: ${this.h.logLevel()}\n`);
+      }
+      case '/':
+        return send(200, ['/ready', '/server_info', '/stats', '/stats/prometheus', '/config_dump', '/clusters', '/listeners', '/quitquitquit', '/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/logging'].join('\n') + '\n');
+      default:
+        return send(404, `invalid path. admin commands are: / for the list\n`);
+    }
+  }
+}

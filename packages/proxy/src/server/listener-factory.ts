@@ -1,0 +1,137 @@
+// Builds a listener's runtime filter chains from its config: filter_chain_match compiled once, and
+// for each chain its terminal network filter (http_connection_manager with its HTTP filters, or
+// tcp_proxy). Everything unsupported is reported with its path, so the LDS update is NACKed whole.
+import type net from 'node:net';
+import type { FilterChain__Output, HttpConnectionManager__Output, Listener__Output, ProtoRegistry, TcpProxy__Output } from '@weft/api';
+import { IssueCollector, type Logger, type ValidationResult } from '@weft/base';
+import { createCorsFilter } from '../extensions/filters/http/cors/cors-filter.js';
+import { createFaultFilter } from '../extensions/filters/http/fault/fault-filter.js';
+import { createRouterFilter } from '../extensions/filters/http/router/router-filter.js';
+import { HttpConnectionManager, type CompletedStream, type RouteSource } from '../http/connection-manager.js';
+import type { HttpFilter } from '../http/http-filter.js';
+import { compileFilterChainMatcher } from '../listener/filter-chain-match.js';
+import type { ActiveFilterChain, ListenerFactory, NetworkFilter } from '../listener/listener-manager.js';
+import { TcpProxyFilter } from '../network/tcp-proxy.js';
+import type { RouteStore } from '../rds/route-store.js';
+import { compileRouteConfiguration } from '../router/index.js';
+import type { ClusterLookup } from '../upstream/upstream-cluster.js';
+import type { RoutedHashing } from './request-hash.js';
+
+const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
+const CORS_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
+
+export interface ListenerFactoryDeps {
+  readonly registry: ProtoRegistry;
+  readonly clusters: ClusterLookup;
+  readonly routes: RouteStore;
+  readonly hashing: RoutedHashing;
+  readonly logger: Logger;
+  readonly onHttpComplete: (statPrefix: string, done: CompletedStream) => void;
+}
+
+type Built = { select(socket: net.Socket): ActiveFilterChain | undefined; chains: readonly ActiveFilterChain[] };
+
+export class ProxyListenerFactory implements ListenerFactory {
+  constructor(private readonly deps: ListenerFactoryDeps) {}
+
+  /** Throws only for configs that `check` would have rejected (a bug in the caller). */
+  build(listener: Listener__Output): Built {
+    const r = this.check(listener);
+    if (!r.value) throw new Error(`listener ${listener.name} is invalid: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    return r.value;
+  }
+
+  /** Validates and builds; every problem comes back with its path under the listener. */
+  check(listener: Listener__Output): ValidationResult<Built> {
+    const issues = new IssueCollector(`listener ${listener.name}`);
+    if (listener.api_listener) issues.at('api_listener').error('API listeners are for gRPC clients, not the proxy');
+    const chains = listener.filter_chains ?? [];
+    const built = new Map<FilterChain__Output, ActiveFilterChain>();
+    chains.forEach((fc, i) => {
+      const chain = this.buildChain(fc, issues.at('filter_chains', i), `${listener.name}#${i}`);
+      if (chain) built.set(fc, chain);
+    });
+    let defaultChain: ActiveFilterChain | undefined;
+    if (listener.default_filter_chain) {
+      defaultChain = this.buildChain(listener.default_filter_chain, issues.at('default_filter_chain'), `${listener.name}#default`);
+      if (defaultChain) built.set(listener.default_filter_chain, defaultChain);
+    }
+    const matcher = compileFilterChainMatcher(chains, listener.default_filter_chain, 'filter_chains');
+    for (const e of matcher.errors) issues.at(e.path).error(e.message);
+    if (issues.errors.length > 0 || !matcher.value) return issues.result(undefined as never);
+    const m = matcher.value;
+    return issues.result<Built>({
+      chains: [...built.values()],
+      select: (socket) => {
+        const chosen = m.select({
+          destinationPort: socket.localPort ?? 0,
+          destinationIp: socket.localAddress ?? '0.0.0.0',
+          transportProtocol: 'raw_buffer',
+          applicationProtocols: [],
+          sourceIp: socket.remoteAddress ?? '',
+          sourcePort: socket.remotePort ?? 0,
+        });
+        return chosen ? built.get(chosen) : undefined;
+      },
+    });
+  }
+
+  private buildChain(fc: FilterChain__Output, issues: IssueCollector, name: string): ActiveFilterChain | undefined {
+    const filters = fc.filters ?? [];
+    if (fc.transport_socket) issues.at('transport_socket').error('downstream TLS is not supported yet');
+    if (filters.length === 0) {
+      issues.at('filters').error('a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
+      return undefined;
+    }
+    filters.slice(0, -1).forEach((f, i) => issues.at('filters', i).error(`network filter ${f.name} (${f.typed_config?.type_url ?? 'no typed_config'}) is not supported`));
+    const last = filters[filters.length - 1]!;
+    const at = issues.at('filters', filters.length - 1);
+    const type = last.typed_config?.type_url;
+    let filter: NetworkFilter | undefined;
+    if (type === HCM_TYPE) filter = this.connectionManager(this.deps.registry.unpack<HttpConnectionManager__Output>(last.typed_config!), at.at('typed_config'));
+    else if (type === TCP_PROXY_TYPE) filter = new TcpProxyFilter({ config: this.deps.registry.unpack<TcpProxy__Output>(last.typed_config!), clusters: this.deps.clusters });
+    else at.error(`network filter ${last.name} (${type ?? 'no typed_config'}) is not supported`);
+    return filter ? { name, filter } : undefined;
+  }
+
+  private connectionManager(hcm: HttpConnectionManager__Output, issues: IssueCollector): NetworkFilter | undefined {
+    let routes: RouteSource | undefined;
+    if (hcm.route_specifier === 'rds' && hcm.rds) {
+      const rdsName = hcm.rds.route_config_name;
+      routes = { table: () => this.deps.routes.get(rdsName) };
+    } else if (hcm.route_specifier === 'route_config' && hcm.route_config) {
+      const compiled = compileRouteConfiguration(hcm.route_config, { unpack: (a) => this.deps.registry.unpack(a) });
+      for (const e of compiled.errors) issues.at('route_config').at(e.path).error(e.message);
+      const table = compiled.value;
+      routes = { table: () => table };
+    } else {
+      issues.at('route_specifier').error('rds or route_config is required (scoped routes are not supported)');
+    }
+    const filters: HttpFilter[] = [];
+    (hcm.http_filters ?? []).forEach((f, i) => {
+      const type = f.typed_config?.type_url;
+      if (type === ROUTER_TYPE) filters.push(createRouterFilter({ clusters: this.deps.clusters, hashOf: this.deps.hashing.hashOf }));
+      else if (type === FAULT_TYPE) filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!)));
+      else if (type === CORS_TYPE) filters.push(createCorsFilter());
+      else if (!f.is_optional) issues.at('http_filters', i).error(`HTTP filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
+    });
+    if (filters.at(-1)?.name !== 'envoy.filters.http.router') issues.at('http_filters').error('the last HTTP filter must be the router');
+    if (issues.errors.length > 0 || !routes) return undefined;
+    const codec = hcm.codec_type === 'HTTP1' || hcm.codec_type === 'HTTP2' ? hcm.codec_type : 'AUTO';
+    const statPrefix = hcm.stat_prefix;
+    return new HttpConnectionManager({
+      statPrefix,
+      codec,
+      routes,
+      filters,
+      useRemoteAddress: hcm.use_remote_address?.value ?? false,
+      maxRequestHeadersKb: hcm.max_request_headers_kb?.value ?? 60,
+      requestHeadersTimeoutMs: hcm.request_headers_timeout ? Number(hcm.request_headers_timeout.seconds) * 1000 + Math.floor(hcm.request_headers_timeout.nanos / 1e6) : 0,
+      logger: this.deps.logger,
+      onComplete: (done) => this.deps.onHttpComplete(statPrefix, done),
+    });
+  }
+}

@@ -1,0 +1,180 @@
+// The composition root of weft-proxy: bootstrap → static clusters and listeners → ADS (CDS/EDS,
+// LDS/RDS) → admin API. Server state follows Envoy: PRE_INITIALIZING → INITIALIZING → LIVE → DRAINING.
+import type { Bootstrap__Output, ProtoRegistry } from '@weft/api';
+import { moduleLogger, type Logger } from '@weft/base';
+import { AdsClient } from '@weft/xds';
+import type { CompletedStream } from '../http/connection-manager.js';
+import { ListenerManager } from '../listener/listener-manager.js';
+import { defaultLoadBalancers } from '../load-balancer/registry.js';
+import { RouteStore } from '../rds/route-store.js';
+import type { Counter } from '../stats/stat-store.js';
+import { StatStore } from '../stats/stat-store.js';
+import { statStoreOptionsFromConfig } from '../stats/stats-config.js';
+import { ClusterManager } from '../upstream/cluster-manager.js';
+import { AdsSubscription } from '../xds/ads-subscription.js';
+import { AdminServer, type ServerState } from './admin-server.js';
+import { adminHandlers } from './admin-handlers.js';
+import { ProxyListenerFactory } from './listener-factory.js';
+import { createRoutedHashing } from './request-hash.js';
+
+export interface ProxyServerOptions {
+  readonly bootstrap: Bootstrap__Output;
+  readonly registry: ProtoRegistry;
+  readonly logger: Logger;
+  readonly drainTimeS: number;
+  /** Called when the admin API asks the process to quit. */
+  readonly onQuit: () => void;
+}
+
+interface HttpStats {
+  total: Counter;
+  byClass: Map<number, Counter>;
+}
+
+export class ProxyServer {
+  readonly stats: StatStore;
+  readonly clusters: ClusterManager;
+  readonly routes: RouteStore;
+  readonly listeners: ListenerManager;
+  private readonly log: Logger;
+  private state: ServerState = 'PRE_INITIALIZING';
+  private admin: AdminServer | undefined;
+  private ads: AdsSubscription | undefined;
+  private adsClient: AdsClient | undefined;
+  private readonly factory: ProxyListenerFactory;
+  private readonly httpStats = new Map<string, HttpStats>();
+  readonly startedAt = Date.now();
+  healthCheckFailed = false;
+  adminAddress: string | undefined;
+
+  constructor(readonly options: ProxyServerOptions) {
+    this.log = moduleLogger(options.logger, 'server');
+    const statOptions = statStoreOptionsFromConfig(options.bootstrap.stats_config);
+    this.stats = new StatStore(statOptions.value ?? {});
+    this.clusters = new ClusterManager(options.registry, defaultLoadBalancers(), this.stats, options.logger);
+    this.routes = new RouteStore({ unpack: (a) => options.registry.unpack(a) });
+    this.factory = new ProxyListenerFactory({
+      registry: options.registry,
+      clusters: this.clusters,
+      routes: this.routes,
+      hashing: createRoutedHashing(),
+      logger: options.logger,
+      onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
+    });
+    this.listeners = new ListenerManager(this.factory, options.logger, (name) => this.stats.counter(`listener.${name}.downstream_cx_total`).value++);
+  }
+
+  currentState(): ServerState {
+    return this.state;
+  }
+
+  /** Static resources, the admin API, then ADS. Resolves once the admin API listens. */
+  async start(): Promise<void> {
+    const b = this.options.bootstrap;
+    const staticClusters = b.static_resources?.clusters ?? [];
+    const problem = this.clusters.validate(staticClusters);
+    if (problem) throw new Error(`static clusters: ${problem}`);
+    for (const c of staticClusters) this.clusters.addStatic(c);
+    for (const l of b.static_resources?.listeners ?? []) {
+      const checked = this.factory.check(l);
+      if (!checked.value) throw new Error(checked.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+      await this.listeners.addOrUpdate(l);
+    }
+    const adminSa = b.admin?.address?.socket_address;
+    if (adminSa) {
+      this.admin = new AdminServer(adminHandlers(this));
+      this.adminAddress = await this.admin.listen(adminSa.address || '127.0.0.1', Number(adminSa.port_value));
+      this.log.info({ address: this.adminAddress }, 'admin listening');
+    }
+    this.stats.gauge('server.live').set(0);
+    const ads = b.dynamic_resources?.ads_config;
+    if (!ads) {
+      this.goLive();
+      return;
+    }
+    this.state = 'INITIALIZING';
+    const xdsCluster = ads.grpc_services?.[0]?.envoy_grpc?.cluster_name ?? '';
+    const host = this.clusters.get(xdsCluster)?.allHosts()[0];
+    if (!host) throw new Error(`ADS cluster ${xdsCluster} has no endpoint`);
+    this.adsClient = new AdsClient({
+      target: `${host.address}:${host.port}`,
+      node: b.node ?? { id: 'weft-proxy' },
+      protocol: ads.api_type === 'DELTA_GRPC' ? 'delta' : 'sotw',
+      registry: this.options.registry,
+      logger: this.options.logger,
+    });
+    const initial = new Set<string>();
+    this.adsClient.on('update', (u, verdict) => {
+      if (!verdict.accepted) return;
+      initial.add(u.typeUrl);
+      if (this.state === 'INITIALIZING' && initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') && initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) this.goLive();
+    });
+    this.ads = new AdsSubscription({
+      client: this.adsClient,
+      logger: this.options.logger,
+      targets: {
+        clusters: { apply: (added, removed) => this.clusters.apply(added, removed), edsNames: () => this.clusters.edsNames() },
+        endpoints: { apply: (list) => this.clusters.applyAssignments(list) },
+        listeners: {
+          validate: (list) => {
+            const errors = list.flatMap((l) => this.factory.check(l).errors.map((e) => `${e.path}: ${e.message}`));
+            return errors.length > 0 ? errors.join('\n') : undefined;
+          },
+          activate: (l) => this.listeners.addOrUpdate(l),
+          remove: (name) => this.listeners.remove(name),
+          routeNames: (l) => this.routeNamesOf(l),
+        },
+        routes: { apply: (added, removed) => this.routes.apply(added, removed), has: (n) => this.routes.has(n) },
+      },
+    });
+    this.ads.start();
+  }
+
+  /** Envoy's drain sequence: stop accepting, let streams finish for drain-time-s, then close. */
+  async stop(): Promise<void> {
+    this.state = 'DRAINING';
+    this.stats.gauge('server.live').set(0);
+    this.listeners.drainAll();
+    this.ads?.stop();
+    await new Promise((r) => setTimeout(r, Math.min(this.options.drainTimeS * 1000, 1000)).unref());
+    this.clusters.close();
+    await this.admin?.close();
+  }
+
+  drainListeners(): void {
+    this.state = 'DRAINING';
+    this.listeners.drainAll();
+  }
+
+  adsState(): { connected: boolean } {
+    return { connected: this.adsClient !== undefined };
+  }
+
+  private goLive(): void {
+    this.state = 'LIVE';
+    this.stats.gauge('server.live').set(1);
+    this.log.info('server is LIVE');
+  }
+
+  private routeNamesOf(l: { filter_chains?: readonly { filters?: readonly { typed_config?: { type_url: string; value: Uint8Array } | null }[] }[] }): string[] {
+    const names: string[] = [];
+    for (const fc of l.filter_chains ?? []) {
+      for (const f of fc.filters ?? []) {
+        if (f.typed_config?.type_url !== 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager') continue;
+        const hcm = this.options.registry.unpack<{ route_specifier?: string; rds?: { route_config_name: string } | null }>(f.typed_config);
+        if (hcm.route_specifier === 'rds' && hcm.rds) names.push(hcm.rds.route_config_name);
+      }
+    }
+    return names;
+  }
+
+  private recordHttp(prefix: string, done: CompletedStream): void {
+    let s = this.httpStats.get(prefix);
+    if (!s) this.httpStats.set(prefix, (s = { total: this.stats.counter(`http.${prefix}.downstream_rq_total`), byClass: new Map() }));
+    s.total.value++;
+    const klass = Math.floor(done.status / 100);
+    let c = s.byClass.get(klass);
+    if (!c) s.byClass.set(klass, (c = this.stats.counter(`http.${prefix}.downstream_rq_${klass}xx`)));
+    c.value++;
+  }
+}

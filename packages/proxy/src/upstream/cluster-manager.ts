@@ -1,0 +1,152 @@
+// All clusters of the proxy: static ones from the bootstrap and dynamic ones from CDS, endpoints
+// from EDS (kept across cluster updates) and from DNS for STRICT_DNS/LOGICAL_DNS clusters.
+import { lookup } from 'node:dns/promises';
+import type { Cluster__Output, ClusterLoadAssignment__Output, ProtoRegistry } from '@weft/api';
+import { moduleLogger, type Logger } from '@weft/base';
+import { formatIssues } from '@weft/base';
+import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
+import type { StatScope } from '../stats/stat-store.js';
+import { ManagedCluster } from './cluster.js';
+import type { ClusterLookup } from './upstream-cluster.js';
+
+const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS']);
+
+export class ClusterManager implements ClusterLookup {
+  private readonly clusters = new Map<string, ManagedCluster>();
+  private readonly staticNames = new Set<string>();
+  private readonly assignments = new Map<string, ClusterLoadAssignment__Output>();
+  private readonly dnsTimers = new Map<string, NodeJS.Timeout>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly registry: ProtoRegistry,
+    private readonly balancers: LoadBalancerRegistry,
+    private readonly stats: StatScope,
+    logger: Logger,
+  ) {
+    this.log = moduleLogger(logger, 'cluster-manager');
+  }
+
+  get(name: string): ManagedCluster | undefined {
+    return this.clusters.get(name);
+  }
+
+  all(): ManagedCluster[] {
+    return [...this.clusters.values()];
+  }
+
+  isStatic(name: string): boolean {
+    return this.staticNames.has(name);
+  }
+
+  edsNames(): string[] {
+    const names = this.all().map((c) => c.edsServiceName);
+    return [...new Set(names.filter((n): n is string => n !== undefined))];
+  }
+
+  /** Checks a batch of clusters; returns every problem, or undefined when all can be applied. */
+  validate(clusters: readonly Cluster__Output[]): string | undefined {
+    const problems: string[] = [];
+    for (const c of clusters) {
+      if (!c.name) problems.push('cluster without a name');
+      else if (c.cluster_type) problems.push(`cluster ${c.name}: custom cluster_type ${c.cluster_type.name} is not supported`);
+      else if (!SUPPORTED_TYPES.has(c.type ?? 'STATIC')) problems.push(`cluster ${c.name}: type ${c.type} is not supported`);
+      if (this.staticNames.has(c.name)) problems.push(`cluster ${c.name}: a static cluster of that name exists`);
+      const lb = this.balancers.create(c);
+      if (lb.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(lb.errors)}`);
+    }
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  }
+
+  addStatic(c: Cluster__Output): void {
+    this.staticNames.add(c.name);
+    this.put(c);
+  }
+
+  /** Applies a CDS update (SotW full set or Delta changes). */
+  apply(added: readonly Cluster__Output[], removed: readonly string[]): string | undefined {
+    const problem = this.validate(added);
+    if (problem) return problem;
+    for (const name of removed) {
+      if (this.staticNames.has(name)) continue;
+      this.clusters.get(name)?.close();
+      this.clusters.delete(name);
+      this.stopDns(name);
+    }
+    for (const c of added) {
+      const existing = this.clusters.get(c.name);
+      if (existing && JSON.stringify(existing.config) === JSON.stringify(c)) continue;
+      this.put(c);
+      if (existing) existing.close();
+    }
+    return undefined;
+  }
+
+  applyAssignments(list: readonly ClusterLoadAssignment__Output[]): string | undefined {
+    for (const cla of list) {
+      this.assignments.set(cla.cluster_name, cla);
+      for (const c of this.all()) if (c.edsServiceName === cla.cluster_name) c.setAssignment(cla);
+    }
+    return undefined;
+  }
+
+  close(): void {
+    for (const c of this.all()) c.close();
+    for (const t of this.dnsTimers.values()) clearTimeout(t);
+    this.clusters.clear();
+  }
+
+  private put(c: Cluster__Output): void {
+    // Validated before (validate / the bootstrap check), so the balancer exists.
+    const lb = this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
+    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`) });
+    this.clusters.set(c.name, cluster);
+    const eds = cluster.edsServiceName;
+    if (eds && this.assignments.has(eds)) cluster.setAssignment(this.assignments.get(eds)!);
+    if (c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') this.startDns(cluster);
+    this.log.debug({ cluster: c.name, type: c.type }, 'cluster added');
+  }
+
+  /** Resolves the load assignment's host names now and every dns_refresh_rate (default 5 s). */
+  private startDns(cluster: ManagedCluster): void {
+    this.stopDns(cluster.name);
+    const template = cluster.config.load_assignment;
+    if (!template) return;
+    const refresh = cluster.config.dns_refresh_rate ? Number(cluster.config.dns_refresh_rate.seconds) * 1000 + Math.floor(cluster.config.dns_refresh_rate.nanos / 1e6) : 5000;
+    const family = cluster.config.dns_lookup_family === 'V6_ONLY' ? 6 : cluster.config.dns_lookup_family === 'V4_ONLY' ? 4 : 0;
+    const resolve = async () => {
+      const endpoints = await Promise.all(
+        (template.endpoints ?? []).map(async (g) => ({
+          ...g,
+          lb_endpoints: (
+            await Promise.all(
+              (g.lb_endpoints ?? []).map(async (e) => {
+                const sa = e.endpoint?.address?.socket_address;
+                if (!sa) return [];
+                try {
+                  const found = await lookup(sa.address, { all: true, family });
+                  // LOGICAL_DNS uses only the first address; STRICT_DNS makes a host of every one.
+                  const addrs = cluster.config.type === 'STRICT_DNS' ? found : found.slice(0, 1);
+                  return addrs.map((a) => ({ ...e, endpoint: { ...e.endpoint!, address: { ...e.endpoint!.address!, socket_address: { ...sa, address: a.address } } } }));
+                } catch (err) {
+                  this.log.warn({ cluster: cluster.name, host: sa.address, err }, 'DNS resolution failed; the host is left out until it resolves');
+                  return undefined;
+                }
+              }),
+            )
+          ).flatMap((x) => x ?? []),
+        })),
+      );
+      if (this.clusters.get(cluster.name) !== cluster) return;
+      cluster.setAssignment({ ...template, endpoints });
+      this.dnsTimers.set(cluster.name, setTimeout(() => void resolve(), refresh).unref());
+    };
+    void resolve();
+  }
+
+  private stopDns(name: string): void {
+    const t = this.dnsTimers.get(name);
+    if (t) clearTimeout(t);
+    this.dnsTimers.delete(name);
+  }
+}

@@ -1,0 +1,59 @@
+// What the router needs of a cluster and its hosts (the seam is the router's; the cluster manager implements it).
+import type { ConnPool } from './conn-pool.js';
+
+export interface UpstreamHost {
+  readonly address: string;
+  readonly port: number;
+  readonly pool: ConnPool;
+  /** Requests in flight to this host (least-request LB reads it). */
+  readonly active: number;
+  /** Reports how an exchange ended, for outlier detection (`status` 0 = connect failure/reset). */
+  recordResult(status: number): void;
+  begin(): void;
+  end(): void;
+}
+
+export interface HostChoice {
+  /** Request hash from the route's hash policies (ring hash, maglev). */
+  readonly hash?: bigint;
+  /** Hosts already tried (retry_host_predicate previous_hosts). */
+  readonly previous?: ReadonlySet<UpstreamHost>;
+  /** host_selection_retry_max_attempts. */
+  readonly maxAttempts?: number;
+  readonly random: () => number;
+}
+
+/** A counter the hot path bumps with `value++` (the stat store's Counter). */
+export interface CounterLike {
+  value: number;
+}
+
+/** Envoy's cluster stats the router and tcp_proxy move (`cluster.<name>.<stat>`). */
+export interface ClusterCounters {
+  readonly upstream_rq_total: CounterLike;
+  readonly upstream_rq_retry: CounterLike;
+  readonly upstream_rq_retry_overflow: CounterLike;
+  readonly upstream_rq_pending_overflow: CounterLike;
+  readonly upstream_rq_timeout: CounterLike;
+  readonly upstream_cx_connect_fail: CounterLike;
+  readonly upstream_rq_rx_reset: CounterLike;
+  readonly upstream_cx_total: CounterLike;
+}
+
+export interface UpstreamCluster {
+  readonly name: string;
+  chooseHost(choice: HostChoice): UpstreamHost | undefined;
+  /** Circuit breakers (max_requests / max_pending_requests): false means overflow → 503 UO. */
+  tryStartRequest(): boolean;
+  finishRequest(): void;
+  /** max_retries budget. */
+  tryStartRetry(): boolean;
+  finishRetry(): void;
+  /** Records a response code for `upstream_rq_<code>` / `upstream_rq_<N>xx`. */
+  recordStatus(status: number): void;
+  readonly counters: ClusterCounters;
+}
+
+export interface ClusterLookup {
+  get(name: string): UpstreamCluster | undefined;
+}

@@ -1,0 +1,142 @@
+// Wires the ADS client to the proxy's managers: CDS (wildcard) then EDS for the EDS clusters, LDS
+// (wildcard) then RDS for the route configs the listeners name. Each handler validates first and
+// applies only on success, so a NACKed update leaves the last good config in force. Listeners warm:
+// a listener waits for its route configs (up to the initial fetch timeout) before it goes live.
+import { TypeUrl, type Cluster__Output, type ClusterLoadAssignment__Output, type Listener__Output, type RouteConfiguration__Output } from '@weft/api';
+import { moduleLogger, type Logger } from '@weft/base';
+import { accept, reject, type AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
+
+/** What the subscription drives; each `apply` returns an error message to NACK with, or undefined. */
+export interface XdsTargets {
+  clusters: {
+    apply(added: readonly Cluster__Output[], removed: readonly string[]): string | undefined;
+    /** EDS service names of the current EDS clusters. */
+    edsNames(): string[];
+  };
+  endpoints: { apply(assignments: readonly ClusterLoadAssignment__Output[]): string | undefined };
+  listeners: {
+    validate(listeners: readonly Listener__Output[]): string | undefined;
+    /** Binds or replaces one listener; rejects when it cannot bind. */
+    activate(listener: Listener__Output): Promise<void>;
+    remove(name: string): void;
+    /** RDS names a listener's connection managers read. */
+    routeNames(listener: Listener__Output): string[];
+  };
+  routes: {
+    apply(added: readonly RouteConfiguration__Output[], removed: readonly string[]): string | undefined;
+    has(name: string): boolean;
+  };
+}
+
+export interface AdsSubscriptionOptions {
+  readonly client: AdsClient;
+  readonly targets: XdsTargets;
+  readonly logger: Logger;
+  /** Envoy's initial_fetch_timeout: how long a listener waits for its routes (default 15 s). */
+  readonly initialFetchTimeoutMs?: number;
+}
+
+export class AdsSubscription {
+  private readonly log: Logger;
+  private readonly pending = new Map<string, { listener: Listener__Output; timer: NodeJS.Timeout }>();
+  private lastRouteNames: string[] = [];
+  private lastEdsNames: string[] = [];
+
+  constructor(private readonly options: AdsSubscriptionOptions) {
+    this.log = moduleLogger(options.logger, 'xds.subscription');
+  }
+
+  start(): void {
+    const c = this.options.client;
+    c.subscribe(TypeUrl.Cluster, (u) => this.onClusters(u), '*');
+    c.subscribe(TypeUrl.ClusterLoadAssignment, (u) => this.onEndpoints(u), []);
+    c.subscribe(TypeUrl.Listener, (u) => this.onListeners(u), '*');
+    c.subscribe(TypeUrl.RouteConfiguration, (u) => this.onRoutes(u), []);
+    c.start();
+  }
+
+  stop(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    this.options.client.close();
+  }
+
+  private values<T>(u: ResourceUpdate): T[] {
+    return u.resources.map((r) => r.value as T);
+  }
+
+  private onClusters(u: ResourceUpdate): Verdict {
+    const error = this.options.targets.clusters.apply(this.values<Cluster__Output>(u), u.removed);
+    if (error) return reject(error);
+    const names = this.options.targets.clusters.edsNames().sort();
+    if (names.join('\n') !== this.lastEdsNames.join('\n')) {
+      this.lastEdsNames = names;
+      this.options.client.setNames(TypeUrl.ClusterLoadAssignment, names);
+    }
+    return accept();
+  }
+
+  private onEndpoints(u: ResourceUpdate): Verdict {
+    const error = this.options.targets.endpoints.apply(this.values<ClusterLoadAssignment__Output>(u));
+    return error ? reject(error) : accept();
+  }
+
+  private onListeners(u: ResourceUpdate): Verdict {
+    const t = this.options.targets.listeners;
+    const listeners = this.values<Listener__Output>(u);
+    const error = t.validate(listeners);
+    if (error) return reject(error);
+    for (const name of u.removed) {
+      this.cancelPending(name);
+      t.remove(name);
+    }
+    const routeNames = new Set<string>();
+    for (const l of listeners) for (const r of t.routeNames(l)) routeNames.add(r);
+    for (const l of listeners) {
+      this.cancelPending(l.name);
+      const missing = t.routeNames(l).filter((r) => !this.options.targets.routes.has(r));
+      if (missing.length === 0) void this.activate(l);
+      else {
+        const timer = setTimeout(() => {
+          this.log.warn({ listener: l.name, missing }, 'route configs did not arrive in time; activating the listener anyway');
+          this.pending.delete(l.name);
+          void this.activate(l);
+        }, this.options.initialFetchTimeoutMs ?? 15_000);
+        this.pending.set(l.name, { listener: l, timer });
+      }
+    }
+    // Keep route configs of listeners that are still there (SotW LDS is the full set).
+    const names = [...routeNames].sort();
+    if (names.join('\n') !== this.lastRouteNames.join('\n')) {
+      this.lastRouteNames = names;
+      this.options.client.setNames(TypeUrl.RouteConfiguration, names);
+    }
+    return accept();
+  }
+
+  private onRoutes(u: ResourceUpdate): Verdict {
+    const error = this.options.targets.routes.apply(this.values<RouteConfiguration__Output>(u), u.removed);
+    if (error) return reject(error);
+    for (const [name, p] of [...this.pending]) {
+      if (this.options.targets.listeners.routeNames(p.listener).every((r) => this.options.targets.routes.has(r))) {
+        this.cancelPending(name);
+        void this.activate(p.listener);
+      }
+    }
+    return accept();
+  }
+
+  private cancelPending(name: string): void {
+    const p = this.pending.get(name);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(name);
+  }
+
+  private async activate(l: Listener__Output): Promise<void> {
+    try {
+      await this.options.targets.listeners.activate(l);
+    } catch (e) {
+      this.log.error({ err: e, listener: l.name }, 'listener could not be activated');
+    }
+  }
+}
