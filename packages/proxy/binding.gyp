@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "origdst",
+      "sources": ["native/origdst.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}
