@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { Listener__Output } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { ProxyErrors } from '../errors.js';
+import { originalDestination, recordDestination } from './original-dst.js';
 
 /** A terminal network filter instance (http_connection_manager, tcp_proxy) built from a filter chain. */
 export interface NetworkFilter {
@@ -91,7 +92,8 @@ export class ListenerManager {
         const bound = server.address() as net.AddressInfo;
         address = `${bound.address}:${bound.port}`;
       }
-      server.on('connection', (socket) => this.accept(config.name, chains, socket));
+      const useOriginalDst = config.use_original_dst?.value === true;
+      server.on('connection', (socket) => (useOriginalDst ? this.acceptCaptured(config.name, chains, socket) : this.accept(config.name, chains, socket)));
       server.on('error', (e) => this.log.error({ err: e, listener: config.name }, 'listener error'));
     }
     this.active.set(config.name, { config, key, server, chains, address });
@@ -136,6 +138,25 @@ export class ListenerManager {
   /** Stops accepting everywhere and drains every chain. */
   drainAll(): void {
     for (const name of [...this.active.keys()]) this.remove(name);
+  }
+
+  /**
+   * use_original_dst (Istio's virtualOutbound/virtualInbound): a connection iptables redirected here
+   * goes to the listener bound to its original destination (exact address first, then 0.0.0.0 on the
+   * port); with none, this listener's own chains take it, matching on the original destination.
+   */
+  private acceptCaptured(name: string, chains: ReturnType<ListenerFactory['build']>, socket: net.Socket): void {
+    const dst = originalDestination(socket);
+    if (dst) {
+      recordDestination(socket, dst);
+      const target = this.findByPort(dst.port, dst.address);
+      const active = target && target !== name ? this.active.get(target) : undefined;
+      if (active) {
+        this.accept(target!, active.chains, socket);
+        return;
+      }
+    }
+    this.accept(name, chains, socket);
   }
 
   private accept(name: string, chains: ReturnType<ListenerFactory['build']>, socket: net.Socket): void {

@@ -1,0 +1,79 @@
+import net from 'node:net';
+import type { Listener__Output } from '@weft/api';
+import { silentLogger } from '@weft/base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ListenerManager, type ListenerFactory, type NetworkFilter } from './listener-manager.js';
+
+/** A factory whose single chain answers every connection with the listener's tag, then closes. */
+function taggingFactory(drained: string[]): ListenerFactory {
+  return {
+    build(l: Listener__Output) {
+      const tag = (l.stat_prefix || l.name) as string;
+      const filter: NetworkFilter = {
+        onConnection: (s) => s.end(tag),
+        drain: () => void drained.push(tag),
+      };
+      const chain = { name: `${l.name}#0`, filter };
+      return { chains: [chain], select: () => chain };
+    },
+  };
+}
+
+function listener(name: string, port: number, statPrefix = name): Listener__Output {
+  return { name, stat_prefix: statPrefix, address: { socket_address: { address: '127.0.0.1', port_value: port } } } as unknown as Listener__Output;
+}
+
+function read(address: string): Promise<string> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const c = net.connect(Number(port), host);
+    let data = '';
+    c.setEncoding('utf8').on('data', (d) => (data += d));
+    c.on('end', () => resolve(data));
+    c.on('error', reject);
+  });
+}
+
+let manager: ListenerManager | undefined;
+afterEach(() => manager?.drainAll());
+
+describe('ListenerManager', () => {
+  it('binds, replaces in place on the same address (draining the old chains), and removes', async () => {
+    const drained: string[] = [];
+    manager = new ListenerManager(taggingFactory(drained), silentLogger());
+    await manager.addOrUpdate(listener('web', 0, 'v1'));
+    const address = manager.boundAddress('web')!;
+    expect(await read(address)).toBe('v1');
+    // Same config again: nothing changes.
+    await manager.addOrUpdate(listener('web', 0, 'v1'));
+    expect(drained).toEqual([]);
+    const port = Number(address.split(':')[1]);
+    await manager.addOrUpdate(listener('web', port, 'v2'));
+    expect(drained).toEqual(['v1']);
+    expect(await read(manager.boundAddress('web')!)).toBe('v2');
+    manager.remove('web');
+    expect(manager.names()).toEqual([]);
+    await expect(read(address)).rejects.toThrow();
+  });
+
+  it('reports a bind failure with its error code and keeps the rest', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    manager = new ListenerManager(taggingFactory([]), silentLogger());
+    await expect(manager.addOrUpdate(listener('taken', port))).rejects.toMatchObject({ code: 'WEFT_PROXY_LISTENER_BIND' });
+    expect(manager.names()).toEqual([]);
+    blocker.close();
+  });
+
+  it('finds listeners by port for original-destination hand-off, exact address before 0.0.0.0', async () => {
+    manager = new ListenerManager(taggingFactory([]), silentLogger());
+    const unbound = (name: string, address: string) =>
+      ({ name, address: { socket_address: { address, port_value: 9080 } }, bind_to_port: { value: false } }) as unknown as Listener__Output;
+    await manager.addOrUpdate(unbound('0.0.0.0_9080', '0.0.0.0'));
+    await manager.addOrUpdate(unbound('10.96.0.12_9080', '10.96.0.12'));
+    expect(manager.findByPort(9080, '10.96.0.12')).toBe('10.96.0.12_9080');
+    expect(manager.findByPort(9080, '10.96.0.99')).toBe('0.0.0.0_9080');
+    expect(manager.findByPort(9090)).toBeUndefined();
+  });
+});
