@@ -21,12 +21,18 @@ export async function startProcess(pkg: string, binary: string, args: readonly s
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Access logs go to stdout; drain it so a full pipe never blocks or drops anything.
+  child.stdout.resume();
   const logs: Record<string, unknown>[] = [];
   const addresses: Record<string, string> = {};
   let buffered = '';
   const dump = () => `${buffered}${logs.map((l) => JSON.stringify(l)).join('\n')}`;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${binary} did not start:\n${dump()}`)), 20_000);
+    const timer = setTimeout(() => {
+      // A process that never became ready is not left running behind the failed story.
+      child.kill('SIGKILL');
+      reject(new Error(`${binary} did not start:\n${dump()}`));
+    }, 20_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${binary} exited with ${code}:\n${dump()}`));

@@ -7,4 +7,5 @@ export const ProxyErrors = defineErrors({
   BOOTSTRAP_INVALID: { code: 'WEFT_PROXY_BOOTSTRAP_INVALID', message: 'bootstrap %s is invalid:\n%s' },
   LISTENER_BIND: { code: 'WEFT_PROXY_LISTENER_BIND', message: 'listener %s cannot bind %s: %s' },
   CONFIG_REJECTED: { code: 'WEFT_PROXY_CONFIG_REJECTED', message: '%s %s rejected: %s' },
+  ACCESS_LOG_WRITE: { code: 'WEFT_PROXY_ACCESS_LOG_WRITE', message: 'access log %s cannot be written: %s' },
 });

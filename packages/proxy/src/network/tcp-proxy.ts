@@ -10,7 +10,34 @@ export interface TcpProxyOptions {
   readonly clusters: ClusterLookup;
   readonly random?: () => number;
   readonly onConnect?: (cluster: string, ok: boolean) => void;
+  /** Called once per downstream connection when it ends (the access_log hook). */
+  readonly onClose?: (connection: TcpProxyConnection) => void;
 }
+
+/** An address pair read while the socket was open (a closed socket no longer knows its own). */
+export interface TcpEndpoints {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+}
+
+/** A finished downstream connection, as the access log sees it. */
+export interface TcpProxyConnection {
+  /** For its byte counts (bytesRead, bytesWritten). */
+  readonly downstream: net.Socket;
+  readonly downstreamEndpoints: TcpEndpoints;
+  readonly startedAt: number;
+  readonly cluster: string | undefined;
+  /** `10.0.0.1:9000`, once a host was chosen. */
+  readonly upstreamHost: string | undefined;
+  /** The upstream connection's local side, once connected. */
+  readonly upstreamEndpoints: TcpEndpoints | undefined;
+  /** Envoy's response flags: NC, UH, UO, UF. */
+  readonly responseFlags: ReadonlySet<string>;
+}
+
+const endpoints = (s: net.Socket): TcpEndpoints => ({ remoteAddress: s.remoteAddress, remotePort: s.remotePort, localAddress: s.localAddress, localPort: s.localPort });
 
 function pickCluster(config: TcpProxy__Output, random: () => number): string | undefined {
   if (config.cluster_specifier === 'cluster' || config.cluster) return config.cluster;
@@ -39,12 +66,29 @@ export class TcpProxyFilter implements NetworkFilter {
     const name = pickCluster(this.options.config, random);
     const cluster = name ? this.options.clusters.get(name) : undefined;
     const host = cluster?.chooseHost({ random });
-    if (!cluster || !host || !cluster.tryStartRequest()) {
+    const startedAt = Date.now();
+    const flags = new Set<string>();
+    const onClose = this.options.onClose;
+    const downstreamEndpoints = onClose ? endpoints(downstream) : {};
+    let upstreamEndpoints: TcpEndpoints | undefined;
+    const closed = () =>
+      onClose?.({ downstream, downstreamEndpoints, startedAt, cluster: name, upstreamHost: host ? `${host.address}:${host.port}` : undefined, upstreamEndpoints, responseFlags: flags });
+    if (!cluster || !host) {
+      flags.add(cluster ? 'UH' : 'NC');
       downstream.destroy();
+      closed();
+      return;
+    }
+    // Envoy's tcp_proxy checks max_connections (not max_requests) and counts upstream_cx_overflow.
+    if (!cluster.tryStartConnection()) {
+      cluster.counters.upstream_cx_overflow.value++;
+      flags.add('UO');
+      downstream.destroy();
+      closed();
       return;
     }
     host.begin();
-    cluster.counters.upstream_rq_total.value++;
+    cluster.counters.upstream_cx_total.value++;
     downstream.pause();
     const upstream = net.connect({ host: host.address, port: host.port, noDelay: true });
     this.live.add(downstream);
@@ -53,20 +97,26 @@ export class TcpProxyFilter implements NetworkFilter {
       if (finished) return;
       finished = true;
       host.end();
-      cluster.finishRequest();
+      cluster.finishConnection();
       this.live.delete(downstream);
       downstream.destroy();
       upstream.destroy();
+      closed();
     };
+    let connected = false;
     upstream.once('connect', () => {
+      connected = true;
+      if (onClose) upstreamEndpoints = endpoints(upstream);
       this.options.onConnect?.(cluster.name, true);
       downstream.pipe(upstream);
       upstream.pipe(downstream);
       downstream.resume();
     });
     upstream.once('error', () => {
-      if (upstream.connecting) {
+      // Node clears `connecting` before it emits a connect error, so the 'connect' event decides.
+      if (!connected) {
         cluster.counters.upstream_cx_connect_fail.value++;
+        flags.add('UF');
         host.recordResult(0);
         this.options.onConnect?.(cluster.name, false);
       }

@@ -1,20 +1,27 @@
 // Builds a listener's runtime filter chains from its config: filter_chain_match compiled once, and
 // for each chain its terminal network filter (http_connection_manager with its HTTP filters, or
-// tcp_proxy). Everything unsupported is reported with its path, so the LDS update is NACKed whole.
+// tcp_proxy), behind TLS termination when the chain has a TLS transport_socket. Everything
+// unsupported is reported with its path, so the LDS update is NACKed whole.
 import type net from 'node:net';
 import type { FilterChain__Output, HttpConnectionManager__Output, Listener__Output, ProtoRegistry, TcpProxy__Output } from '@weft/api';
 import { IssueCollector, type Logger, type ValidationResult } from '@weft/base';
 import { createCorsFilter } from '../extensions/filters/http/cors/cors-filter.js';
 import { createFaultFilter } from '../extensions/filters/http/fault/fault-filter.js';
 import { createRouterFilter } from '../extensions/filters/http/router/router-filter.js';
+import { compileHttpAccessLog, compileTcpAccessLog } from '../extensions/access_loggers/access-log.js';
+import { http2SettingsFrom } from '../http/http2-settings.js';
 import { HttpConnectionManager, type CompletedStream, type RouteSource } from '../http/connection-manager.js';
 import type { HttpFilter } from '../http/http-filter.js';
 import { compileFilterChainMatcher } from '../listener/filter-chain-match.js';
 import type { ActiveFilterChain, ListenerFactory, NetworkFilter } from '../listener/listener-manager.js';
 import { TcpProxyFilter } from '../network/tcp-proxy.js';
 import type { RouteStore } from '../rds/route-store.js';
+import type { StatScope } from '../stats/stat-store.js';
+import { compileDownstreamTransportSocket } from '../tls/downstream-tls-context.js';
+import { TlsTerminatingFilter } from '../tls/tls-terminating-filter.js';
 import { compileRouteConfiguration } from '../router/index.js';
 import type { ClusterLookup } from '../upstream/upstream-cluster.js';
+import { createChainSelector } from './chain-selector.js';
 import type { RoutedHashing } from './request-hash.js';
 
 const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -30,6 +37,8 @@ export interface ListenerFactoryDeps {
   readonly hashing: RoutedHashing;
   readonly logger: Logger;
   readonly onHttpComplete: (statPrefix: string, done: CompletedStream) => void;
+  /** For listener stats (`listener.<name>.ssl.*`, `tls_inspector.*`). */
+  readonly stats?: StatScope;
 }
 
 type Built = { select(socket: net.Socket): ActiveFilterChain | undefined; chains: readonly ActiveFilterChain[] };
@@ -51,37 +60,24 @@ export class ProxyListenerFactory implements ListenerFactory {
     const chains = listener.filter_chains ?? [];
     const built = new Map<FilterChain__Output, ActiveFilterChain>();
     chains.forEach((fc, i) => {
-      const chain = this.buildChain(fc, issues.at('filter_chains', i), `${listener.name}#${i}`);
+      const chain = this.buildChain(fc, issues.at('filter_chains', i), `${listener.name}#${i}`, listener.name);
       if (chain) built.set(fc, chain);
     });
     let defaultChain: ActiveFilterChain | undefined;
     if (listener.default_filter_chain) {
-      defaultChain = this.buildChain(listener.default_filter_chain, issues.at('default_filter_chain'), `${listener.name}#default`);
+      defaultChain = this.buildChain(listener.default_filter_chain, issues.at('default_filter_chain'), `${listener.name}#default`, listener.name);
       if (defaultChain) built.set(listener.default_filter_chain, defaultChain);
     }
     const matcher = compileFilterChainMatcher(chains, listener.default_filter_chain, 'filter_chains');
     for (const e of matcher.errors) issues.at(e.path).error(e.message);
     if (issues.errors.length > 0 || !matcher.value) return issues.result(undefined as never);
-    const m = matcher.value;
-    return issues.result<Built>({
-      chains: [...built.values()],
-      select: (socket) => {
-        const chosen = m.select({
-          destinationPort: socket.localPort ?? 0,
-          destinationIp: socket.localAddress ?? '0.0.0.0',
-          transportProtocol: 'raw_buffer',
-          applicationProtocols: [],
-          sourceIp: socket.remoteAddress ?? '',
-          sourcePort: socket.remotePort ?? 0,
-        });
-        return chosen ? built.get(chosen) : undefined;
-      },
-    });
+    const select = createChainSelector({ listener, chains, matcher: matcher.value, built, logger: this.deps.logger, ...(this.deps.stats ? { stats: this.deps.stats } : {}) });
+    return issues.result<Built>({ chains: [...built.values()], select });
   }
 
-  private buildChain(fc: FilterChain__Output, issues: IssueCollector, name: string): ActiveFilterChain | undefined {
+  private buildChain(fc: FilterChain__Output, issues: IssueCollector, name: string, listenerName: string): ActiveFilterChain | undefined {
     const filters = fc.filters ?? [];
-    if (fc.transport_socket) issues.at('transport_socket').error('downstream TLS is not supported yet');
+    const tls = compileDownstreamTransportSocket(fc.transport_socket, (a) => this.deps.registry.unpack(a), issues.at('transport_socket'));
     if (filters.length === 0) {
       issues.at('filters').error('a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
       return undefined;
@@ -92,9 +88,27 @@ export class ProxyListenerFactory implements ListenerFactory {
     const type = last.typed_config?.type_url;
     let filter: NetworkFilter | undefined;
     if (type === HCM_TYPE) filter = this.connectionManager(this.deps.registry.unpack<HttpConnectionManager__Output>(last.typed_config!), at.at('typed_config'));
-    else if (type === TCP_PROXY_TYPE) filter = new TcpProxyFilter({ config: this.deps.registry.unpack<TcpProxy__Output>(last.typed_config!), clusters: this.deps.clusters });
+    else if (type === TCP_PROXY_TYPE) {
+      const config = this.deps.registry.unpack<TcpProxy__Output>(last.typed_config!);
+      const onClose = compileTcpAccessLog(config.access_log ?? [], { unpack: (a) => this.deps.registry.unpack(a), logger: this.deps.logger }, at.at('typed_config', 'access_log'));
+      filter = new TcpProxyFilter({ config, clusters: this.deps.clusters, ...(onClose ? { onClose } : {}) });
+    }
     else at.error(`network filter ${last.name} (${type ?? 'no typed_config'}) is not supported`);
+    if (filter && tls) filter = this.terminateTls(filter, tls, listenerName);
     return filter ? { name, filter } : undefined;
+  }
+
+  private terminateTls(inner: NetworkFilter, tls: NonNullable<ReturnType<typeof compileDownstreamTransportSocket>>, listener: string): NetworkFilter {
+    const stats = this.deps.stats;
+    return new TlsTerminatingFilter({
+      tls,
+      inner,
+      onHandshake: () => stats?.counter(`listener.${listener}.ssl.handshake`).inc(),
+      onError: (reason) => {
+        stats?.counter(`listener.${listener}.ssl.connection_error`).inc();
+        this.deps.logger.debug({ listener, reason }, 'TLS connection refused');
+      },
+    });
   }
 
   private connectionManager(hcm: HttpConnectionManager__Output, issues: IssueCollector): NetworkFilter | undefined {
@@ -119,6 +133,9 @@ export class ProxyListenerFactory implements ListenerFactory {
       else if (!f.is_optional) issues.at('http_filters', i).error(`HTTP filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
     });
     if (filters.at(-1)?.name !== 'envoy.filters.http.router') issues.at('http_filters').error('the last HTTP filter must be the router');
+    const logs = hcm.access_log ?? [];
+    const dropped = logs.length > 0 ? this.deps.stats?.counter('access_log.dropped') : undefined;
+    const accessLog = compileHttpAccessLog(logs, { unpack: (a) => this.deps.registry.unpack(a), logger: this.deps.logger, ...(dropped ? { dropped } : {}) }, issues.at('access_log'));
     if (issues.errors.length > 0 || !routes) return undefined;
     const codec = hcm.codec_type === 'HTTP1' || hcm.codec_type === 'HTTP2' ? hcm.codec_type : 'AUTO';
     const statPrefix = hcm.stat_prefix;
@@ -130,8 +147,13 @@ export class ProxyListenerFactory implements ListenerFactory {
       useRemoteAddress: hcm.use_remote_address?.value ?? false,
       maxRequestHeadersKb: hcm.max_request_headers_kb?.value ?? 60,
       requestHeadersTimeoutMs: hcm.request_headers_timeout ? Number(hcm.request_headers_timeout.seconds) * 1000 + Math.floor(hcm.request_headers_timeout.nanos / 1e6) : 0,
+      http2: http2SettingsFrom(hcm.http2_protocol_options),
       logger: this.deps.logger,
-      onComplete: (done) => this.deps.onHttpComplete(statPrefix, done),
+      onComplete: (done) => {
+        // A stream abandoned before any response has no code class to count; it is still logged (code 0).
+        if (done.status !== 0) this.deps.onHttpComplete(statPrefix, done);
+        accessLog?.(done);
+      },
     });
   }
 }

@@ -60,6 +60,7 @@ export class ProxyServer {
       hashing: createRoutedHashing(),
       logger: options.logger,
       onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
+      stats: this.stats,
     });
     this.listeners = new ListenerManager(this.factory, options.logger, (name) => this.stats.counter(`listener.${name}.downstream_cx_total`).value++);
   }

@@ -6,7 +6,7 @@ import { moduleLogger, type Logger } from '@weft/base';
 import { formatIssues } from '@weft/base';
 import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
 import type { StatScope } from '../stats/stat-store.js';
-import { ManagedCluster } from './cluster.js';
+import { ManagedCluster, upstreamTransport } from './cluster.js';
 import type { ClusterLookup } from './upstream-cluster.js';
 
 const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS']);
@@ -54,6 +54,9 @@ export class ClusterManager implements ClusterLookup {
       if (this.staticNames.has(c.name)) problems.push(`cluster ${c.name}: a static cluster of that name exists`);
       const lb = this.balancers.create(c);
       if (lb.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(lb.errors)}`);
+      // Bad TLS material is a NACK; SDS-named secrets are not (the cluster is accepted, marked unavailable).
+      const transport = upstreamTransport(this.registry, c);
+      if (transport.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(transport.errors)}`);
     }
     return problems.length > 0 ? problems.join('; ') : undefined;
   }
@@ -99,7 +102,7 @@ export class ClusterManager implements ClusterLookup {
   private put(c: Cluster__Output): void {
     // Validated before (validate / the bootstrap check), so the balancer exists.
     const lb = this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
-    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`) });
+    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`), logger: this.log });
     this.clusters.set(c.name, cluster);
     const eds = cluster.edsServiceName;
     if (eds && this.assignments.has(eds)) cluster.setAssignment(this.assignments.get(eds)!);

@@ -2,11 +2,14 @@
 // host, circuit breakers and counters. Hosts keep their pools across EDS updates when the address
 // stays, so an endpoint update never drops pooled connections to unchanged hosts.
 import type { Cluster__Output, ClusterLoadAssignment__Output, ProtoRegistry } from '@weft/api';
+import { formatIssues, IssueCollector, type Logger, type ValidationResult } from '@weft/base';
 import type { Host, Locality, PrioritySet } from '../load-balancer/host.js';
 import { prioritySetFromHosts } from '../load-balancer/host.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
-import { createPool, type ConnPool, type UpstreamProtocol } from './conn-pool.js';
+import { ResourceManager, thresholdsOf, type Thresholds } from './circuit-breaker.js';
+import { createPool, type ConnPool, type PoolLimits, type UpstreamProtocol } from './conn-pool.js';
 import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
+import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { ClusterCounters, HostChoice, UpstreamCluster, UpstreamHost } from './upstream-cluster.js';
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -45,39 +48,34 @@ export class ProxyHost implements Host, UpstreamHost {
   }
 }
 
-export interface Thresholds {
-  maxConnections: number;
-  maxPendingRequests: number;
-  maxRequests: number;
-  maxRetries: number;
-}
-
 function durationMs(d: { seconds?: string | number; nanos?: number } | null | undefined, fallback: number): number {
   if (!d) return fallback;
   return Number(d.seconds ?? 0) * 1000 + Math.floor((d.nanos ?? 0) / 1e6);
 }
 
+interface HttpProtocolOptions {
+  explicit_http_config?: { http2_protocol_options?: object | null } | null;
+  common_http_protocol_options?: { max_requests_per_connection?: { value: number } | null } | null;
+}
+
+function httpProtocolOptions(registry: ProtoRegistry, c: Cluster__Output): HttpProtocolOptions | undefined {
+  const any = c.typed_extension_protocol_options?.[HTTP_OPTIONS];
+  return any ? registry.unpack<HttpProtocolOptions>(any) : undefined;
+}
+
 /** HTTP/2 upstream when the cluster says so (v3 typed options, or the deprecated field). */
 export function upstreamProtocol(registry: ProtoRegistry, c: Cluster__Output): UpstreamProtocol {
-  const any = c.typed_extension_protocol_options?.[HTTP_OPTIONS];
-  if (any) {
-    const opts = registry.unpack<{ explicit_http_config?: { http2_protocol_options?: object | null } | null }>(any);
-    if (opts.explicit_http_config?.http2_protocol_options) return 'http2';
-  }
+  if (httpProtocolOptions(registry, c)?.explicit_http_config?.http2_protocol_options) return 'http2';
   return (c as unknown as { http2_protocol_options?: object | null }).http2_protocol_options ? 'http2' : 'http1';
 }
 
-export function thresholdsOf(c: Cluster__Output): Thresholds {
-  const t = c.circuit_breakers?.thresholds?.find((x) => x.priority === 'DEFAULT') ?? c.circuit_breakers?.thresholds?.[0];
-  return {
-    maxConnections: t?.max_connections?.value ?? 1024,
-    maxPendingRequests: t?.max_pending_requests?.value ?? 1024,
-    maxRequests: t?.max_requests?.value ?? 1024,
-    maxRetries: t?.max_retries?.value ?? 3,
-  };
+/** max_requests_per_connection from the v3 typed options, else the deprecated Cluster field; 0 = unlimited. */
+export function maxRequestsPerConnection(registry: ProtoRegistry, c: Cluster__Output): number {
+  const typed = httpProtocolOptions(registry, c)?.common_http_protocol_options?.max_requests_per_connection?.value;
+  return typed ?? c.max_requests_per_connection?.value ?? 0;
 }
 
-const COUNTER_NAMES = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_cx_total'] as const;
+const COUNTER_NAMES = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_cx_total', 'upstream_cx_overflow'] as const;
 
 export function clusterCounters(scope: StatScope): ClusterCounters {
   return Object.fromEntries(COUNTER_NAMES.map((n) => [n, scope.counter(n)])) as unknown as ClusterCounters;
@@ -89,7 +87,20 @@ export interface ClusterDeps {
   /** `cluster.<name>` in the stat store. */
   readonly stats: StatScope;
   readonly now?: () => number;
+  readonly logger?: Logger;
 }
+
+/**
+ * The cluster's transport_socket (plaintext, upstream TLS, or accepted-but-unavailable for SDS-named
+ * secrets); errors (unreadable files, bad PEM, unknown socket) have paths under `transport_socket`.
+ */
+export function upstreamTransport(registry: ProtoRegistry, c: Cluster__Output): ValidationResult<UpstreamTransport> {
+  const issues = new IssueCollector('transport_socket');
+  const transport = compileUpstreamTransportSocket(c.transport_socket, (any) => registry.unpack(any), issues);
+  return issues.result<UpstreamTransport>(transport ?? { kind: 'unavailable', reason: 'invalid transport_socket' });
+}
+
+export type { Thresholds };
 
 export class ManagedCluster implements UpstreamCluster {
   readonly name: string;
@@ -103,9 +114,11 @@ export class ManagedCluster implements UpstreamCluster {
   readonly protocol: UpstreamProtocol;
   readonly thresholds: Thresholds;
   readonly connectTimeoutMs: number;
+  readonly resources: ResourceManager;
+  private readonly poolLimits: PoolLimits;
+  /** How the pools reach the hosts: plaintext, TLS, or not at all (SDS not supported yet). */
+  readonly transport: UpstreamTransport;
   private hosts: ProxyHost[] = [];
-  private activeRequests = 0;
-  private activeRetries = 0;
   private readonly now: () => number;
 
   constructor(
@@ -116,12 +129,21 @@ export class ManagedCluster implements UpstreamCluster {
     this.protocol = upstreamProtocol(deps.registry, config);
     this.thresholds = thresholdsOf(config);
     this.connectTimeoutMs = durationMs(config.connect_timeout, 5000);
+    this.resources = new ResourceManager(this.thresholds);
+    this.poolLimits = { connectTimeoutMs: this.connectTimeoutMs, resources: this.resources, maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config) };
     this.now = deps.now ?? Date.now;
     this.counters = clusterCounters(deps.stats);
     this.ejectionsActive = deps.stats.gauge('outlier_detection.ejections_active');
     this.ejectionsTotal = deps.stats.counter('outlier_detection.ejections_enforced_total');
     this.membershipHealthy = deps.stats.gauge('membership_healthy');
     this.membershipTotal = deps.stats.gauge('membership_total');
+    // Checked before (ClusterManager.validate). Should it fail anyway, fail closed: never plaintext.
+    const transport = upstreamTransport(deps.registry, config);
+    this.transport = transport.value ?? { kind: 'unavailable', reason: `invalid transport_socket: ${formatIssues(transport.errors)}` };
+    if (this.transport.kind === 'unavailable') {
+      // Pilot's ISTIO_MUTUAL clusters name SDS secrets; they are accepted (no CDS NACK) and fail per request with 503 UF.
+      deps.logger?.warn({ cluster: config.name }, `${this.transport.reason}; requests to cluster ${config.name} fail with 503 UF`);
+    }
     if (config.load_assignment) this.setAssignment(config.load_assignment);
   }
 
@@ -152,7 +174,7 @@ export class ManagedCluster implements UpstreamCluster {
           old.delete(key);
           continue;
         }
-        const pool = prior?.pool ?? createPool(this.protocol, sa.address, Number(sa.port_value), { maxConnections: this.thresholds.maxConnections, connectTimeoutMs: this.connectTimeoutMs });
+        const pool = prior?.pool ?? createPool(this.protocol, sa.address, Number(sa.port_value), this.poolLimits, this.transport);
         if (prior) old.delete(key);
         next.push(new ProxyHost(sa.address, Number(sa.port_value), weight, locality, group.priority, pool, (h, s) => this.onResult(h, s)));
       }
@@ -172,23 +194,27 @@ export class ManagedCluster implements UpstreamCluster {
   }
 
   tryStartRequest(): boolean {
-    if (this.activeRequests >= this.thresholds.maxRequests) return false;
-    this.activeRequests++;
-    return true;
+    return this.resources.requests.tryAcquire();
   }
 
   finishRequest(): void {
-    this.activeRequests--;
+    this.resources.requests.release();
   }
 
   tryStartRetry(): boolean {
-    if (this.activeRetries >= this.thresholds.maxRetries) return false;
-    this.activeRetries++;
-    return true;
+    return this.resources.retries.tryAcquire();
   }
 
   finishRetry(): void {
-    this.activeRetries--;
+    this.resources.retries.release();
+  }
+
+  tryStartConnection(): boolean {
+    return this.resources.connections.tryAcquire();
+  }
+
+  finishConnection(): void {
+    this.resources.connections.release();
   }
 
   /** `upstream_rq_<code>` and `upstream_rq_<N>xx`, created on first use and then held. */

@@ -38,6 +38,7 @@ export interface ClusterCounters {
   readonly upstream_cx_connect_fail: CounterLike;
   readonly upstream_rq_rx_reset: CounterLike;
   readonly upstream_cx_total: CounterLike;
+  readonly upstream_cx_overflow: CounterLike;
 }
 
 export interface UpstreamCluster {
@@ -46,6 +47,9 @@ export interface UpstreamCluster {
   /** Circuit breakers (max_requests / max_pending_requests): false means overflow → 503 UO. */
   tryStartRequest(): boolean;
   finishRequest(): void;
+  /** max_connections, for tcp_proxy (false means overflow: the downstream connection is closed). */
+  tryStartConnection(): boolean;
+  finishConnection(): void;
   /** max_retries budget. */
   tryStartRetry(): boolean;
   finishRetry(): void;

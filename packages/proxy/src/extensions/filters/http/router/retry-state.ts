@@ -21,6 +21,9 @@ function retriable(outcome: AttemptOutcome, on: ReadonlySet<string>, codes: read
       case 'timeout':
         // Only a per-try timeout is retried; the global timeout ends the request.
         return outcome.perTry && (on.has('5xx') || on.has('gateway-error') || on.has('reset'));
+      case 'overflow':
+        // Envoy never retries a circuit-breaker overflow (RetryStateImpl::wouldRetryFromReset).
+        return false;
     }
   }
   const s = outcome.response.status;

@@ -17,6 +17,9 @@ export interface RouterFilterDeps {
   readonly random?: () => number;
 }
 
+/** Envoy's local reply when a circuit breaker (max_requests, max_pending_requests) refuses a request. */
+const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
+
 /** Request bodies up to this size are buffered so that retries and mirrors can resend them. */
 const RETRY_BUFFER_LIMIT = 64 * 1024;
 
@@ -63,7 +66,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
   ctx.upstreamCluster = cluster.name;
   if (!cluster.tryStartRequest()) {
     cluster.counters.upstream_rq_pending_overflow.value++;
-    ctx.sendLocalReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO');
+    ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
     return;
   }
   try {
@@ -135,18 +138,24 @@ async function attempt1(
   const controller = new AbortController();
   const timer = Number.isFinite(limit) ? setTimeout(() => controller.abort(), Math.max(0, limit)) : undefined;
   const started = Date.now();
-  cluster.counters.upstream_rq_total.value++;
   host.begin();
   ctx.upstreamHost = `${host.address}:${host.port}`;
   try {
     const body = buffered.chunks.length > 0 || buffered.rest ? bodyStream(buffered) : undefined;
     const response = await host.pool.request({ method: ctx.method, path, authority, headers }, body, controller.signal);
+    cluster.counters.upstream_rq_total.value++;
     host.recordResult(response.status);
     cluster.recordStatus(response.status);
     return { kind: 'response', response, serviceTimeMs: Date.now() - started, finish: () => clearTimeout(timer), signal: controller.signal };
   } catch (e) {
     clearTimeout(timer);
     const failure = e instanceof UpstreamError ? e.failure : 'reset';
+    // An overflowed request never reached the host: no upstream_rq_total, nothing for outlier detection.
+    if (failure === 'overflow') {
+      cluster.counters.upstream_rq_pending_overflow.value++;
+      return { kind: 'failure', failure, perTry: false };
+    }
+    cluster.counters.upstream_rq_total.value++;
     if (failure === 'timeout') cluster.counters.upstream_rq_timeout.value++;
     else if (failure === 'connect-failure') cluster.counters.upstream_cx_connect_fail.value++;
     else cluster.counters.upstream_rq_rx_reset.value++;
@@ -173,6 +182,10 @@ function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision
       ctx.sendLocalReply(504, 'upstream request timeout', 'UT');
       return;
     }
+    if (outcome.failure === 'overflow') {
+      ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
+      return;
+    }
     const reason = outcome.failure === 'connect-failure' ? 'connection failure' : outcome.failure === 'refused-stream' ? 'remote refused stream reset' : 'connection termination';
     ctx.sendLocalReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`, outcome.failure === 'connect-failure' ? 'UF' : 'UC');
     return;
@@ -188,13 +201,31 @@ function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision
 
 function pipeResponse(ctx: RoutedStream, res: UpstreamResponse, headers: HeaderMap, outcome: Extract<AttemptOutcome, { kind: 'response' }>): void {
   const sink = ctx.response;
+  const upstream = res.body as Readable;
+  // A downstream that went away resets the upstream stream (as Envoy does): a paused, unread
+  // response would otherwise hold its pooled connection, and its circuit-breaker unit, forever.
+  if (downstreamGone(sink)) {
+    outcome.finish();
+    upstream.destroy();
+    return;
+  }
+  sink.once('close', () => {
+    if (upstream.readableEnded) return;
+    outcome.finish();
+    upstream.destroy();
+  });
   sink.writeHead(res.status, headers);
-  res.body.on('error', () => {
+  upstream.on('error', () => {
     ctx.responseFlags.add(outcome.signal.aborted ? 'UT' : 'UC');
     sink.destroy();
   });
-  res.body.on('end', () => outcome.finish());
-  res.body.pipe(sink);
+  upstream.on('end', () => outcome.finish());
+  upstream.pipe(sink);
+}
+
+/** An HTTP/2 compatibility response has no `destroyed` of its own; its stream does. */
+function downstreamGone(sink: RoutedStream['response']): boolean {
+  return 'stream' in sink ? sink.stream.destroyed : sink.destroyed;
 }
 
 /** Envoy appends `-shadow` to the host part, keeping any port: `web:8080` → `web-shadow:8080`. */

@@ -1,0 +1,142 @@
+// CommonTlsContext → node:tls secure-context options (certificates, trusted CA, CRL, protocol
+// versions, ciphers, curves, signature algorithms), ALPN, the peer checks, and the SDS secrets it
+// names (which the caller refuses or marks: SDS is not supported yet).
+import tls from 'node:tls';
+import type { IssueCollector } from '@weft/base';
+import { readDataSource } from './data-source.js';
+import { compilePeerValidator, type PeerValidator } from './peer-validator.js';
+import type { CertificateValidationContextConfig, CommonTlsContextConfig, TlsParametersConfig, TlsProtocolVersion } from './tls-config.js';
+
+/** How the peer's certificate is checked; absent when the context has no validation context. */
+export interface PeerValidation {
+  /** trusted_ca was given: the chain is verified against it (else against Node's default roots). */
+  readonly trustedCa: boolean;
+  /** trust_chain_verification ACCEPT_UNTRUSTED: the chain is not verified (SAN and pins still are). */
+  readonly acceptUntrusted: boolean;
+  readonly validator?: PeerValidator;
+}
+
+/** An SDS secret a context names, with the path of the reference. */
+export interface SdsReference {
+  readonly path: string;
+  readonly name: string;
+}
+
+export interface CompiledCommonTls {
+  readonly secure: tls.SecureContextOptions;
+  readonly alpn: readonly string[];
+  readonly validation?: PeerValidation;
+  readonly certificates: number;
+  readonly sds: readonly SdsReference[];
+}
+
+const VERSIONS: Record<string, tls.SecureVersion | undefined> = { TLSv1_0: 'TLSv1', 1: 'TLSv1', TLSv1_1: 'TLSv1.1', 2: 'TLSv1.1', TLSv1_2: 'TLSv1.2', 3: 'TLSv1.2', TLSv1_3: 'TLSv1.3', 4: 'TLSv1.3' };
+const VERSION_ORDER: readonly tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/**
+ * Envoy's cipher_suites configure TLS 1.2 and below only (BoringSSL always offers the TLS 1.3
+ * suites); Node reads TLS 1.3 suites from the same list, so they are kept when none are named.
+ */
+const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256';
+
+function version(v: TlsProtocolVersion | undefined): tls.SecureVersion | undefined {
+  return v === undefined ? undefined : VERSIONS[String(v)];
+}
+
+/** tls_params. TLS_AUTO keeps Node's defaults (TLS 1.2 to 1.3): secure by default. */
+function tlsParams(p: TlsParametersConfig, issues: IssueCollector): tls.SecureContextOptions {
+  const out: { -readonly [K in keyof tls.SecureContextOptions]: tls.SecureContextOptions[K] } = {};
+  const min = version(p.tls_minimum_protocol_version);
+  const max = version(p.tls_maximum_protocol_version);
+  if (min) out.minVersion = min;
+  if (max) out.maxVersion = max;
+  if (min && max && VERSION_ORDER.indexOf(min) > VERSION_ORDER.indexOf(max)) issues.error(`tls_minimum_protocol_version ${min} is above tls_maximum_protocol_version ${max}`);
+  const ciphers = (p.cipher_suites ?? []).flatMap((c) => c.replace(/^\[|\]$/g, '').split('|')).filter((c) => c !== '');
+  if (ciphers.length > 0) out.ciphers = ciphers.some((c) => c.startsWith('TLS_')) ? ciphers.join(':') : `${TLS13_SUITES}:${ciphers.join(':')}`;
+  const curves = p.ecdh_curves ?? [];
+  const sigalgs = p.signature_algorithms ?? [];
+  if (curves.length > 0) out.ecdhCurve = curves.join(':');
+  if (sigalgs.length > 0) out.sigalgs = sigalgs.join(':');
+  return out;
+}
+
+function validationContext(vc: CertificateValidationContextConfig, issues: IssueCollector, secure: { ca?: Buffer; crl?: Buffer }): PeerValidation {
+  if (vc.custom_validator_config) issues.at('custom_validator_config').error('custom certificate validators are not supported');
+  if (vc.ca_certificate_provider_instance) issues.at('ca_certificate_provider_instance').error('certificate provider instances are not supported');
+  if (vc.allow_expired_certificate) issues.at('allow_expired_certificate').error('accepting expired certificates is not supported');
+  if (vc.require_signed_certificate_timestamp?.value) issues.at('require_signed_certificate_timestamp').error('signed certificate timestamps are not supported');
+  if (vc.max_verify_depth) issues.at('max_verify_depth').error('max_verify_depth is not supported');
+  if (vc.trusted_ca) {
+    const ca = readDataSource(vc.trusted_ca, issues.at('trusted_ca'));
+    if (ca) secure.ca = ca;
+  }
+  if (vc.crl) {
+    const crl = readDataSource(vc.crl, issues.at('crl'));
+    if (crl) secure.crl = crl;
+  }
+  const validator = compilePeerValidator(vc, issues);
+  const acceptUntrusted = vc.trust_chain_verification === 'ACCEPT_UNTRUSTED' || vc.trust_chain_verification === 1;
+  return { trustedCa: vc.trusted_ca !== undefined && vc.trusted_ca !== null, acceptUntrusted, ...(validator ? { validator } : {}) };
+}
+
+/** Compiles a CommonTlsContext; every problem is reported under `issues` with its path. */
+export function compileCommonTlsContext(ctx: CommonTlsContextConfig, issues: IssueCollector): CompiledCommonTls {
+  const sds: SdsReference[] = [];
+  const secure: { -readonly [K in keyof tls.SecureContextOptions]: tls.SecureContextOptions[K] } = ctx.tls_params ? tlsParams(ctx.tls_params, issues.at('tls_params')) : {};
+  for (const field of ['tls_certificate_provider_instance', 'tls_certificate_certificate_provider_instance', 'custom_handshaker'] as const) {
+    if (ctx[field]) issues.at(field).error(`${field} is not supported`);
+  }
+  const certs: Buffer[] = [];
+  const keys: Array<{ pem: Buffer; passphrase?: string }> = [];
+  const pfx: Array<{ buf: Buffer; passphrase?: string }> = [];
+  (ctx.tls_certificates ?? []).forEach((c, i) => {
+    const at = issues.at('tls_certificates', i);
+    if (c.private_key_provider) at.at('private_key_provider').error('private key providers are not supported');
+    const password = c.password ? readDataSource(c.password, at.at('password'))?.toString('utf8') : undefined;
+    const pass = password !== undefined ? { passphrase: password } : {};
+    if (c.pkcs12) {
+      const buf = readDataSource(c.pkcs12, at.at('pkcs12'));
+      if (buf) pfx.push({ buf, ...pass });
+      return;
+    }
+    if (!c.certificate_chain) at.at('certificate_chain').error('a certificate chain is required');
+    if (!c.private_key) at.at('private_key').error('a private key is required');
+    const chain = c.certificate_chain ? readDataSource(c.certificate_chain, at.at('certificate_chain')) : undefined;
+    const key = c.private_key ? readDataSource(c.private_key, at.at('private_key')) : undefined;
+    if (chain && key) {
+      certs.push(chain);
+      keys.push({ pem: key, ...pass });
+    }
+  });
+  if (certs.length > 0) {
+    secure.cert = certs;
+    secure.key = keys;
+  }
+  if (pfx.length > 0) secure.pfx = pfx;
+  (ctx.tls_certificate_sds_secret_configs ?? []).forEach((s, i) => sds.push({ path: issues.at('tls_certificate_sds_secret_configs', i).path, name: s.name }));
+  let validation: PeerValidation | undefined;
+  const material: { ca?: Buffer; crl?: Buffer } = {};
+  if (ctx.validation_context) {
+    validation = validationContext(ctx.validation_context, issues.at('validation_context'), material);
+  } else if (ctx.validation_context_sds_secret_config) {
+    sds.push({ path: issues.at('validation_context_sds_secret_config').path, name: ctx.validation_context_sds_secret_config.name });
+  } else if (ctx.combined_validation_context) {
+    const combined = ctx.combined_validation_context;
+    const at = issues.at('combined_validation_context');
+    if (combined.validation_context_sds_secret_config) sds.push({ path: at.at('validation_context_sds_secret_config').path, name: combined.validation_context_sds_secret_config.name });
+    validation = validationContext(combined.default_validation_context ?? {}, at.at('default_validation_context'), material);
+  }
+  if (material.ca) secure.ca = material.ca;
+  if (material.crl) secure.crl = material.crl;
+  const alpn = (ctx.alpn_protocols ?? []).filter((p) => p !== '');
+  return { secure, alpn, ...(validation ? { validation } : {}), certificates: certs.length + pfx.length, sds };
+}
+
+/** Builds the SecureContext once to surface bad PEM, a key that does not fit, unknown ciphers. */
+export function checkSecureContext(options: tls.SecureContextOptions, issues: IssueCollector): tls.SecureContext | undefined {
+  try {
+    return tls.createSecureContext(options);
+  } catch (e) {
+    issues.error(`invalid TLS material or parameters: ${(e as Error).message}`);
+    return undefined;
+  }
+}
