@@ -19,14 +19,16 @@ export function goldenYaml(resources: readonly GeneratedResource[]): string {
 
 /**
  * The stored golden text and the actual text; with UPDATE_GOLDEN=1 the actual text is written
- * first, so the comparison passes and `git diff` shows the change for review.
+ * first, so the comparison passes and `git diff` shows the change for review. A missing golden
+ * fails (it is never created silently).
  */
 export function golden(file: string, actual: string): { expected: string; actual: string } {
   const path = join(GOLDEN_DIR, file);
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
+  if (process.env['UPDATE_GOLDEN'] === '1') {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, actual);
   }
+  if (!existsSync(path)) throw new Error(`${path} is missing: run the test with UPDATE_GOLDEN=1 and review it`);
   return { expected: readFileSync(path, 'utf8'), actual };
 }
 
@@ -67,5 +69,7 @@ export function roundTripProblems(r: GeneratedResource): string[] {
     problems.push(`${r.name}: does not round-trip`);
   }
   checkAnys(unpacked, r.name, problems);
+  // And the proto3 JSON Weft prints must read back cleanly (what an operator feeds to a bootstrap or a diff).
+  for (const issue of registry.readJson(r.messageType, registry.toJson(r.messageType, r.resource)).issues) problems.push(`${r.name}: ${issue.path}: ${issue.message}`);
   return problems;
 }
