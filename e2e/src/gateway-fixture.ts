@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly config: string;
   /** True once the gateway serves what the story needs (the listener is up and routes). */
   readonly ready: () => Promise<boolean>;
+  /** MeshConfig YAML handed to Pilot as `--meshConfig` (Istio 1.3 defaults when unset). */
+  readonly meshConfig?: string;
 }
 
 export interface Gateway {
@@ -52,6 +54,11 @@ export interface Gateway {
   readonly proxy: RunningProcess;
   /** host:port of the proxy's admin API. */
   readonly admin: string;
+  /** host:port of Pilot's debug HTTP server (/debug/…) and monitoring server (/metrics). */
+  readonly pilotHttp: string;
+  readonly pilotMonitoring: string;
+  /** The temporary directory of this gateway (config, bootstrap, mesh config). */
+  readonly dir: string;
   /** `/stats` as a map of stat name → value (counters and gauges). */
   stats(filter?: string): Promise<Map<string, number>>;
   /** One stat's value (0 when the proxy has not created it yet). */
@@ -76,7 +83,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     await mkdir(configDir);
     await writeFile(join(configDir, 'story.yaml'), options.config);
-    const pilot = await startProcess('pilot', 'pilot-discovery', ['discovery', `--configDir=${configDir}`, '--grpcAddr=127.0.0.1:0', '--httpAddr=127.0.0.1:0', '--monitoringAddr=127.0.0.1:0'], ['ADS (gRPC) listening'], { PILOT_DEBOUNCE_AFTER: '20ms' });
+    const meshArgs: string[] = [];
+    if (options.meshConfig !== undefined) {
+      await writeFile(join(dir, 'mesh.yaml'), options.meshConfig);
+      meshArgs.push(`--meshConfig=${join(dir, 'mesh.yaml')}`);
+    }
+    const pilot = await startProcess('pilot', 'pilot-discovery', ['discovery', `--configDir=${configDir}`, ...meshArgs, '--grpcAddr=127.0.0.1:0', '--httpAddr=127.0.0.1:0', '--monitoringAddr=127.0.0.1:0'], ['ADS (gRPC) listening', 'debug HTTP listening', 'monitoring HTTP listening'], { PILOT_DEBOUNCE_AFTER: '20ms' });
     started.push(pilot);
     const bootstrapFile = join(dir, 'bootstrap.json');
     await writeFile(bootstrapFile, gatewayBootstrap(pilot.addresses['ADS (gRPC) listening']!));
@@ -98,6 +110,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       pilot,
       proxy,
       admin,
+      pilotHttp: pilot.addresses['debug HTTP listening']!,
+      pilotMonitoring: pilot.addresses['monitoring HTTP listening']!,
+      dir,
       stats,
       stat: async (name) => (await stats(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)).get(name) ?? 0,
       clusters: async () => (await fetch(`http://${admin}/clusters`)).text(),

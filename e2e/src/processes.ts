@@ -9,6 +9,8 @@ export interface RunningProcess {
   readonly logs: Record<string, unknown>[];
   /** Addresses by the log message that announced them. */
   readonly addresses: Record<string, string>;
+  /** Complete stdout lines so far (access logs go there). */
+  readonly stdout: string[];
   stop(): Promise<void>;
 }
 
@@ -21,8 +23,14 @@ export async function startProcess(pkg: string, binary: string, args: readonly s
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  // Access logs go to stdout; drain it so a full pipe never blocks or drops anything.
-  child.stdout.resume();
+  // Access logs go to stdout; read it all so a full pipe never blocks or drops anything.
+  const stdout: string[] = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    stdout.push(...lines);
+  });
   const logs: Record<string, unknown>[] = [];
   const addresses: Record<string, string> = {};
   let buffered = '';
@@ -61,6 +69,7 @@ export async function startProcess(pkg: string, binary: string, args: readonly s
     child,
     logs,
     addresses,
+    stdout,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogFiles } from './log-file.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LogFiles, openLogSink } from './log-file.js';
 
 /** A sink that records each write and can refuse to drain. */
 class FakeSink extends Writable {
@@ -85,5 +85,26 @@ describe('LogFiles', () => {
     bad.write('y\n');
     expect(dropped.value).toBeGreaterThanOrEqual(1);
     await files.close();
+  });
+});
+
+describe('openLogSink', () => {
+  it.each([
+    ['/dev/stdout', process.stdout],
+    ['/dev/stderr', process.stderr],
+  ] as const)('writes %s through the process stream instead of opening the path (ENXIO when fd 1 is a socket)', async (path, target) => {
+    const spy = vi.spyOn(target, 'write').mockImplementation(((_c: unknown, _e: unknown, cb?: () => void) => {
+      cb?.();
+      return true;
+    }) as typeof target.write);
+    try {
+      const sink = openLogSink(path);
+      await new Promise<void>((r) => sink.write('line\n', () => r()));
+      await new Promise<void>((r) => sink.end(() => r()));
+      expect(spy.mock.calls.map((c) => String(c[0]))).toEqual(['line\n']);
+      expect(target.writable).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

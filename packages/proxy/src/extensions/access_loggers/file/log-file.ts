@@ -3,7 +3,7 @@
 // (Envoy's AccessLogManager). The queue is bounded; when the disk or pipe cannot keep up, new lines
 // are dropped and counted (`access_log.dropped`) rather than held without limit.
 import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 /** A counter as the stat store hands them out. */
 export interface DropCounter {
@@ -14,12 +14,33 @@ export interface LogFilesOptions {
   /** Bytes (UTF-16 units) queued per path before lines are dropped; 4 MiB by default. */
   readonly maxBufferBytes?: number;
   readonly dropped?: DropCounter;
-  /** Opens the stream for a path; appends to the file by default (`/dev/stdout` included, as Envoy does). */
+  /** Opens the stream for a path; `openLogSink` by default. */
   readonly open?: (path: string) => Writable;
   readonly onError?: (path: string, error: Error) => void;
 }
 
 const DEFAULT_MAX_BUFFER = 4 * 1024 * 1024;
+
+/** Writes to the process's own stdout/stderr; ending it never closes them. */
+function standardStream(target: NodeJS.WriteStream): Writable {
+  return new Writable({
+    highWaterMark: 64 * 1024,
+    decodeStrings: false,
+    write: (chunk: string | Buffer, encoding: BufferEncoding, cb: (e?: Error | null) => void) => void target.write(chunk, encoding, (e) => cb(e ?? null)),
+    final: (cb: (e?: Error | null) => void) => cb(),
+  });
+}
+
+/**
+ * The sink for an access log path: `/dev/stdout` and `/dev/stderr` are the process's own streams
+ * (Envoy's DestinationType Stdout/Stderr), because opening the path fails with ENXIO when fd 1 is a
+ * socket, as it is under a supervisor or Node's child_process; any other path is appended to.
+ */
+export function openLogSink(path: string): Writable {
+  if (path === '/dev/stdout') return standardStream(process.stdout);
+  if (path === '/dev/stderr') return standardStream(process.stderr);
+  return createWriteStream(path, { flags: 'a', highWaterMark: 64 * 1024 });
+}
 
 export class LogFile {
   private pending: string[] = [];
@@ -104,7 +125,7 @@ export class LogFiles {
   open(path: string): LogFile {
     let file = this.files.get(path);
     if (!file) {
-      const sink = this.options.open?.(path) ?? createWriteStream(path, { flags: 'a', highWaterMark: 64 * 1024 });
+      const sink = (this.options.open ?? openLogSink)(path);
       file = new LogFile(path, sink, this.options.maxBufferBytes ?? DEFAULT_MAX_BUFFER, this.dropped, this.options.onError ?? (() => undefined));
       this.files.set(path, file);
     }
