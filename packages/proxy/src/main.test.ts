@@ -17,7 +17,7 @@ describe('weft-proxy', () => {
   it('lists its flags', async () => {
     const c = captureIO();
     expect(await main(['--help'], {}, c.io)).toBe(0);
-    for (const f of ['-c, --config-path string', '-l, --log-level string', '--drain-time-s int', '--service-cluster', '--service-node']) expect(c.stdout()).toContain(f);
+    for (const f of ['-c, --config-path string', '-l, --log-level string', '--drain-time-s int', '--service-cluster', '--service-node', '--concurrency int']) expect(c.stdout()).toContain(f);
   });
 
   it('needs -c and a known log level', async () => {
@@ -26,6 +26,8 @@ describe('weft-proxy', () => {
     expect(a.stderr()).toContain('-c FILE');
     const b = captureIO();
     expect(await main(['-c', 'x.yaml', '-l', 'chatty'], {}, b.io)).toBe(2);
+    const d = captureIO();
+    expect(await main(['-c', 'x.yaml', '--concurrency', '0'], {}, d.io)).toBe(2);
   });
 
   it('refuses a bootstrap with errors, naming every path and the error code', async () => {

@@ -1,8 +1,12 @@
 // Entry point of `weft-proxy`: the only place that reads argv and env.
+import cluster from 'node:cluster';
 import { loadProtoRegistry } from '@weft/api';
 import { createLogger, flag, processIO, runCommand, type Command, type CommandIO } from '@weft/base';
 import { loadBootstrap } from './config/bootstrap.js';
-import { ProxyServer } from './server/proxy-server.js';
+import { AdsRelay, serveWorkerChannel } from './server/ads-relay.js';
+import { ProxyServer, type ProxyServerOptions } from './server/proxy-server.js';
+import { WORKER_SLOT_ENV, WorkerPool } from './server/worker-pool.js';
+import { statStoreOptionsFromConfig } from './stats/stats-config.js';
 
 const LEVELS: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', critical: 'fatal', off: 'silent' };
 
@@ -12,6 +16,7 @@ const flags = {
   'drain-time-s': flag('int', 'seconds to let connections drain on shutdown', { default: 600 }),
   'service-cluster': flag('string', 'overrides node.cluster of the bootstrap'),
   'service-node': flag('string', 'overrides node.id of the bootstrap'),
+  concurrency: flag('int', 'worker processes serving traffic; with N > 1 a primary process holds the one ADS stream and the admin API', { default: 1 }),
 };
 
 export const weftProxy: Command<typeof flags> = {
@@ -30,6 +35,11 @@ export const weftProxy: Command<typeof flags> = {
       io.stderr(`weft-proxy: unknown --log-level ${values['log-level']}\n`);
       return 2;
     }
+    const concurrency = values.concurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      io.stderr(`weft-proxy: --concurrency must be a positive integer\n`);
+      return 2;
+    }
     const registry = loadProtoRegistry();
     const loaded = await loadBootstrap(registry, path);
     if (!loaded.ok) {
@@ -40,21 +50,49 @@ export const weftProxy: Command<typeof flags> = {
     if (values['service-cluster'] || values['service-node']) {
       bootstrap.node = { ...(bootstrap.node ?? ({} as NonNullable<typeof bootstrap.node>)), ...(values['service-cluster'] ? { cluster: values['service-cluster'] } : {}), ...(values['service-node'] ? { id: values['service-node'] } : {}) };
     }
-    const logger = createLogger({ component: 'proxy', level: level as 'info' });
+    let logger = createLogger({ component: 'proxy', level: level as 'info' });
     let quit: () => void = () => undefined;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    const server = new ProxyServer({ bootstrap, registry, logger, drainTimeS: values['drain-time-s'], onQuit: () => quit() });
+    const base: ProxyServerOptions = { bootstrap, registry, logger, drainTimeS: values['drain-time-s'], concurrency, onQuit: () => quit() };
+    let server: ProxyServer;
+    let pool: WorkerPool | undefined;
+    let relay: AdsRelay | undefined;
+    if (cluster.isWorker) {
+      logger = logger.child({ worker: Number(io.env[WORKER_SLOT_ENV] ?? cluster.worker?.id) });
+      relay = new AdsRelay();
+      server = new ProxyServer({ ...base, logger, role: 'worker', relay });
+    } else if (concurrency > 1) {
+      // Must precede the first fork: the kernel, not the primary, spreads connections over the workers.
+      cluster.schedulingPolicy = cluster.SCHED_NONE;
+      const statOptions = statStoreOptionsFromConfig(bootstrap.stats_config).value ?? {};
+      pool = new WorkerPool({ count: concurrency, registry, logger, statOptions, needsXds: Boolean(bootstrap.dynamic_resources?.ads_config), drainTimeS: values['drain-time-s'] });
+      server = new ProxyServer({ ...base, role: 'primary', workers: pool });
+    } else {
+      server = new ProxyServer(base);
+    }
     try {
       await server.start();
     } catch (e) {
       logger.error({ err: e }, 'weft-proxy failed to start');
       return 1;
     }
+    if (relay) {
+      serveWorkerChannel({ server, relay, registry, logger, onDrain: () => quit() });
+      // Orphaned (the primary died): drain and go, rather than serve config nobody updates.
+      process.once('disconnect', () => quit());
+      // An interactive ^C reaches the whole process group; the primary coordinates the workers' drain.
+      process.on('SIGINT', () => undefined);
+    } else {
+      pool?.start();
+      process.once('SIGINT', () => quit());
+    }
     process.once('SIGTERM', () => quit());
-    process.once('SIGINT', () => quit());
     await quitting;
     logger.info('shutting down');
+    await pool?.stop();
     await server.stop();
+    // A worker's IPC channel would keep it alive.
+    if (relay && process.connected) process.disconnect();
     return 0;
   },
 };

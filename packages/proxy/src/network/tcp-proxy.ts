@@ -1,8 +1,10 @@
 // envoy.filters.network.tcp_proxy: each downstream connection is piped to a host of the cluster
 // (or of a weighted cluster), with the idle timeout (default 1 h) closing both sides.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { TcpProxy__Output } from '@weft/api';
 import type { NetworkFilter } from '../listener/listener-manager.js';
+import { destinationOf } from '../listener/original-dst.js';
 import type { ClusterLookup } from '../upstream/upstream-cluster.js';
 
 export interface TcpProxyOptions {
@@ -65,7 +67,12 @@ export class TcpProxyFilter implements NetworkFilter {
     const random = this.options.random ?? Math.random;
     const name = pickCluster(this.options.config, random);
     const cluster = name ? this.options.clusters.get(name) : undefined;
-    const host = cluster?.chooseHost({ random });
+    const host = cluster?.chooseHost({
+      random,
+      get originalDestination() {
+        return destinationOf(downstream);
+      },
+    });
     const startedAt = Date.now();
     const flags = new Set<string>();
     const onClose = this.options.onClose;
@@ -75,6 +82,16 @@ export class TcpProxyFilter implements NetworkFilter {
       onClose?.({ downstream, downstreamEndpoints, startedAt, cluster: name, upstreamHost: host ? `${host.address}:${host.port}` : undefined, upstreamEndpoints, responseFlags: flags });
     if (!cluster || !host) {
       flags.add(cluster ? 'UH' : 'NC');
+      downstream.destroy();
+      closed();
+      return;
+    }
+    // A TLS cluster whose secrets cannot be loaded (SDS names) must never get plaintext: close, UF.
+    const transport = cluster.transport ?? { kind: 'plaintext' as const };
+    if (transport.kind === 'unavailable') {
+      cluster.counters.upstream_cx_connect_fail.value++;
+      flags.add('UF');
+      this.options.onConnect?.(cluster.name, false);
       downstream.destroy();
       closed();
       return;
@@ -90,7 +107,10 @@ export class TcpProxyFilter implements NetworkFilter {
     host.begin();
     cluster.counters.upstream_cx_total.value++;
     downstream.pause();
-    const upstream = net.connect({ host: host.address, port: host.port, noDelay: true });
+    const target = { host: host.address, port: host.port, noDelay: true, ...(cluster.sourceAddress ? { localAddress: cluster.sourceAddress } : {}) };
+    // With TLS the pipe starts once the handshake is done; a failed handshake is a connect failure (UF).
+    const upstream = transport.kind === 'tls' ? tls.connect({ ...transport.options, ...target }) : net.connect(target);
+    const connectEvent = transport.kind === 'tls' ? 'secureConnect' : 'connect';
     this.live.add(downstream);
     let finished = false;
     const finish = () => {
@@ -104,7 +124,7 @@ export class TcpProxyFilter implements NetworkFilter {
       closed();
     };
     let connected = false;
-    upstream.once('connect', () => {
+    upstream.once(connectEvent, () => {
       connected = true;
       if (onClose) upstreamEndpoints = endpoints(upstream);
       this.options.onConnect?.(cluster.name, true);

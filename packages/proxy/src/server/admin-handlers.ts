@@ -18,20 +18,22 @@ function filterRegex(filter: string | undefined): RegExp | undefined {
 
 export function adminHandlers(server: ProxyServer): AdminHandlers {
   const { registry, bootstrap, logger } = server.options;
+  // A primary's stats include its workers' counters and gauges (summed; histograms stay per process).
+  const stats = () => (server.options.workers ? server.options.workers.mergedStats(server.stats) : Promise.resolve(server.stats));
   return {
     state: () => server.currentState(),
     serverInfo: () => ({
       version: `weft-proxy/${VERSION}`,
       state: server.currentState(),
       hot_restart_version: 'disabled',
-      command_line_options: { concurrency: 1, drain_time: `${server.options.drainTimeS}s` },
+      command_line_options: { concurrency: server.options.concurrency ?? 1, drain_time: `${server.options.drainTimeS}s` },
       node: bootstrap.node ? registry.toJson('envoy.config.core.v3.Node', bootstrap.node) : {},
       uptime_current_epoch: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
       uptime_all_epochs: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
     }),
-    statsText: (filter) => statsAsText(server.stats, { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
-    statsJson: (filter) => statsAsJson(server.stats, { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
-    prometheus: () => statsAsPrometheus(server.stats),
+    statsText: async (filter) => statsAsText(await stats(), { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
+    statsJson: async (filter) => statsAsJson(await stats(), { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
+    prometheus: async () => statsAsPrometheus(await stats()),
     configDump: () => {
       const pack = (type: string, value: object) => registry.pack(`${ADMIN}.${type}`, value);
       const clusters = server.clusters.all();
@@ -42,7 +44,7 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
           dynamic_active_clusters: clusters.filter((c) => !server.clusters.isStatic(c.name)).map((c) => ({ cluster: registry.pack('envoy.config.cluster.v3.Cluster', c.config) })),
         }),
         pack('ListenersConfigDump', {
-          dynamic_listeners: server.listeners.configs().map((l) => ({ name: l.name, active_state: { listener: registry.pack('envoy.config.listener.v3.Listener', l) } })),
+          dynamic_listeners: server.listenerConfigs().map((l) => ({ name: l.name, active_state: { listener: registry.pack('envoy.config.listener.v3.Listener', l) } })),
         }),
         pack('RoutesConfigDump', {
           dynamic_route_configs: server.routes.all().map((r) => ({ route_config: registry.pack('envoy.config.route.v3.RouteConfiguration', r) })),
@@ -63,7 +65,7 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
           lines.push(`${key}::cx_active::${h.pool.activeConnections()}`);
           lines.push(`${key}::rq_active::${h.active}`);
           lines.push(`${key}::weight::${h.weight}`);
-          lines.push(`${key}::health_flags::${h.healthy ? 'healthy' : '/failed_outlier_check'}`);
+          lines.push(`${key}::health_flags::${h.healthy ? 'healthy' : `${h.failedActiveHc ? '/failed_active_hc' : ''}${h.outlierEjected ? '/failed_outlier_check' : ''}`}`);
           lines.push(`${key}::region::${h.locality.region}`);
           lines.push(`${key}::zone::${h.locality.zone}`);
         }

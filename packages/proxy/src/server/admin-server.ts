@@ -9,9 +9,9 @@ export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINI
 export interface AdminHandlers {
   state(): ServerState;
   serverInfo(): object;
-  statsText(filter?: string): string;
-  statsJson(filter?: string): object;
-  prometheus(): string;
+  statsText(filter?: string): Promise<string>;
+  statsJson(filter?: string): Promise<object>;
+  prometheus(): Promise<string>;
   configDump(): unknown;
   clustersText(): string;
   clustersJson(): object;
@@ -30,7 +30,12 @@ export class AdminServer {
   private readonly server: http.Server;
 
   constructor(private readonly h: AdminHandlers) {
-    this.server = http.createServer((req, res) => this.route(req, res));
+    this.server = http.createServer((req, res) => {
+      this.route(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -47,7 +52,7 @@ export class AdminServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
     const send = (status: number, body: string, type = 'text/plain; charset=UTF-8') => {
@@ -66,9 +71,9 @@ export class AdminServer {
       case '/server_info':
         return json(this.h.serverInfo());
       case '/stats':
-        return url.searchParams.get('format') === 'json' ? json(this.h.statsJson(filter)) : send(200, this.h.statsText(filter));
+        return url.searchParams.get('format') === 'json' ? json(await this.h.statsJson(filter)) : send(200, await this.h.statsText(filter));
       case '/stats/prometheus':
-        return send(200, this.h.prometheus(), 'text/plain; version=0.0.4');
+        return send(200, await this.h.prometheus(), 'text/plain; version=0.0.4');
       case '/config_dump':
         return json(this.h.configDump());
       case '/clusters':

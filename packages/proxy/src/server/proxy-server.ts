@@ -1,8 +1,10 @@
 // The composition root of weft-proxy: bootstrap → static clusters and listeners → ADS (CDS/EDS,
 // LDS/RDS) → admin API. Server state follows Envoy: PRE_INITIALIZING → INITIALIZING → LIVE → DRAINING.
-import type { Bootstrap__Output, ProtoRegistry } from '@weft/api';
+// With --concurrency N the same class plays a role: the primary (ADS + admin, binds no traffic
+// listener) or a worker (traffic only; its "ADS client" is a relay fed by the primary over IPC).
+import type { Bootstrap__Output, Listener__Output, ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
-import { AdsClient } from '@weft/xds';
+import { AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
 import type { CompletedStream } from '../http/connection-manager.js';
 import { ListenerManager } from '../listener/listener-manager.js';
 import { defaultLoadBalancers } from '../load-balancer/registry.js';
@@ -17,6 +19,27 @@ import { adminHandlers } from './admin-handlers.js';
 import { ProxyListenerFactory } from './listener-factory.js';
 import { createRoutedHashing } from './request-hash.js';
 
+export type ProxyRole = 'single' | 'primary' | 'worker';
+
+/** The subset of AdsClient the subscription drives; a worker's relay implements it too. */
+export interface AdsSource {
+  subscribe: AdsClient['subscribe'];
+  setNames: AdsClient['setNames'];
+  start(): void;
+  close(): void;
+  on(event: 'update', listener: (update: ResourceUpdate, verdict: Verdict) => void): unknown;
+}
+
+/** What a primary asks of its workers (server/worker-pool.ts provides it). */
+export interface WorkerFleet {
+  /** Hands an update the primary accepted to every worker. */
+  publish(update: ResourceUpdate): void;
+  /** True once every worker confirmed it applied the initial config. */
+  ready(): boolean;
+  /** The primary's counters and gauges summed with every worker's. */
+  mergedStats(own: StatStore): Promise<StatStore>;
+}
+
 export interface ProxyServerOptions {
   readonly bootstrap: Bootstrap__Output;
   readonly registry: ProtoRegistry;
@@ -24,6 +47,14 @@ export interface ProxyServerOptions {
   readonly drainTimeS: number;
   /** Called when the admin API asks the process to quit. */
   readonly onQuit: () => void;
+  /** Default 'single': one process does everything, as before --concurrency existed. */
+  readonly role?: ProxyRole;
+  /** Reported in server_info's command_line_options. */
+  readonly concurrency?: number;
+  /** Worker role: stands in for the ADS client (the primary hands it accepted updates). */
+  readonly relay?: AdsSource;
+  /** Primary role: the workers. */
+  readonly workers?: WorkerFleet;
 }
 
 interface HttpStats {
@@ -43,6 +74,8 @@ export class ProxyServer {
   private adsClient: AdsClient | undefined;
   private readonly factory: ProxyListenerFactory;
   private readonly httpStats = new Map<string, HttpStats>();
+  /** Primary role: the listeners it accepted (its workers bind them), for /config_dump. */
+  private readonly acceptedListeners = new Map<string, Listener__Output>();
   readonly startedAt = Date.now();
   healthCheckFailed = false;
   adminAddress: string | undefined;
@@ -65,7 +98,13 @@ export class ProxyServer {
     this.listeners = new ListenerManager(this.factory, options.logger, (name) => this.stats.counter(`listener.${name}.downstream_cx_total`).value++);
   }
 
+  get role(): ProxyRole {
+    return this.options.role ?? 'single';
+  }
+
   currentState(): ServerState {
+    // The primary is LIVE only when every worker has applied the initial config too.
+    if (this.state === 'LIVE' && this.options.workers && !this.options.workers.ready()) return 'INITIALIZING';
     return this.state;
   }
 
@@ -79,10 +118,10 @@ export class ProxyServer {
     for (const l of b.static_resources?.listeners ?? []) {
       const checked = this.factory.check(l);
       if (!checked.value) throw new Error(checked.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-      await this.listeners.addOrUpdate(l);
+      if (this.role !== 'primary') await this.listeners.addOrUpdate(l);
     }
     const adminSa = b.admin?.address?.socket_address;
-    if (adminSa) {
+    if (adminSa && this.role !== 'worker') {
       this.admin = new AdminServer(adminHandlers(this));
       this.adminAddress = await this.admin.listen(adminSa.address || '127.0.0.1', Number(adminSa.port_value));
       this.log.info({ address: this.adminAddress }, 'admin listening');
@@ -94,6 +133,39 @@ export class ProxyServer {
       return;
     }
     this.state = 'INITIALIZING';
+    const client = this.options.relay ?? this.createAdsClient(ads);
+    const initial = new Set<string>();
+    client.on('update', (u, verdict) => {
+      if (!verdict.accepted) return;
+      this.options.workers?.publish(u);
+      initial.add(u.typeUrl);
+      if (this.state === 'INITIALIZING' && initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') && initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) this.goLive();
+    });
+    this.ads = new AdsSubscription({
+      // A worker's relay has the same shape; the subscription only calls these methods.
+      client: client as AdsClient,
+      logger: this.options.logger,
+      targets: {
+        clusters: { apply: (added, removed) => this.clusters.apply(added, removed), edsNames: () => this.clusters.edsNames() },
+        endpoints: { apply: (list) => this.clusters.applyAssignments(list) },
+        listeners: {
+          validate: (list) => {
+            const errors = list.flatMap((l) => this.factory.check(l).errors.map((e) => `${e.path}: ${e.message}`));
+            return errors.length > 0 ? errors.join('\n') : undefined;
+          },
+          // The primary validates and tracks but binds nothing: its workers serve the traffic.
+          activate: (l) => (this.role === 'primary' ? Promise.resolve(void this.acceptedListeners.set(l.name, l)) : this.listeners.addOrUpdate(l)),
+          remove: (name) => (this.role === 'primary' ? void this.acceptedListeners.delete(name) : this.listeners.remove(name)),
+          routeNames: (l) => this.routeNamesOf(l),
+        },
+        routes: { apply: (added, removed) => this.routes.apply(added, removed), has: (n) => this.routes.has(n) },
+      },
+    });
+    this.ads.start();
+  }
+
+  private createAdsClient(ads: NonNullable<NonNullable<Bootstrap__Output['dynamic_resources']>['ads_config']>): AdsClient {
+    const b = this.options.bootstrap;
     const xdsCluster = ads.grpc_services?.[0]?.envoy_grpc?.cluster_name ?? '';
     const host = this.clusters.get(xdsCluster)?.allHosts()[0];
     if (!host) throw new Error(`ADS cluster ${xdsCluster} has no endpoint`);
@@ -104,31 +176,7 @@ export class ProxyServer {
       registry: this.options.registry,
       logger: this.options.logger,
     });
-    const initial = new Set<string>();
-    this.adsClient.on('update', (u, verdict) => {
-      if (!verdict.accepted) return;
-      initial.add(u.typeUrl);
-      if (this.state === 'INITIALIZING' && initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') && initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) this.goLive();
-    });
-    this.ads = new AdsSubscription({
-      client: this.adsClient,
-      logger: this.options.logger,
-      targets: {
-        clusters: { apply: (added, removed) => this.clusters.apply(added, removed), edsNames: () => this.clusters.edsNames() },
-        endpoints: { apply: (list) => this.clusters.applyAssignments(list) },
-        listeners: {
-          validate: (list) => {
-            const errors = list.flatMap((l) => this.factory.check(l).errors.map((e) => `${e.path}: ${e.message}`));
-            return errors.length > 0 ? errors.join('\n') : undefined;
-          },
-          activate: (l) => this.listeners.addOrUpdate(l),
-          remove: (name) => this.listeners.remove(name),
-          routeNames: (l) => this.routeNamesOf(l),
-        },
-        routes: { apply: (added, removed) => this.routes.apply(added, removed), has: (n) => this.routes.has(n) },
-      },
-    });
-    this.ads.start();
+    return this.adsClient;
   }
 
   /** Envoy's drain sequence: stop accepting, let streams finish for drain-time-s, then close. */
@@ -140,6 +188,11 @@ export class ProxyServer {
     await new Promise((r) => setTimeout(r, Math.min(this.options.drainTimeS * 1000, 1000)).unref());
     this.clusters.close();
     await this.admin?.close();
+  }
+
+  /** The active listener configs (a primary's: those its workers were handed). */
+  listenerConfigs(): Listener__Output[] {
+    return this.role === 'primary' ? [...this.acceptedListeners.values()] : this.listeners.configs();
   }
 
   drainListeners(): void {

@@ -6,10 +6,14 @@ import { moduleLogger, type Logger } from '@weft/base';
 import { formatIssues } from '@weft/base';
 import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
 import type { StatScope } from '../stats/stat-store.js';
-import { ManagedCluster, upstreamTransport } from './cluster.js';
+import { CLUSTER_PROVIDED_LB, ManagedCluster, upstreamTransport } from './cluster.js';
+import { policyName } from '../load-balancer/registry.js';
+import { clusterHealthChecks } from './health-checker.js';
 import type { ClusterLookup } from './upstream-cluster.js';
 
-const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS']);
+const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
+/** The lb_policy values an ORIGINAL_DST cluster may have (Envoy rejects any other). */
+const ORIGINAL_DST_POLICIES = new Set(['CLUSTER_PROVIDED', 'ORIGINAL_DST_LB']);
 
 export class ClusterManager implements ClusterLookup {
   private readonly clusters = new Map<string, ManagedCluster>();
@@ -52,8 +56,17 @@ export class ClusterManager implements ClusterLookup {
       else if (c.cluster_type) problems.push(`cluster ${c.name}: custom cluster_type ${c.cluster_type.name} is not supported`);
       else if (!SUPPORTED_TYPES.has(c.type ?? 'STATIC')) problems.push(`cluster ${c.name}: type ${c.type} is not supported`);
       if (this.staticNames.has(c.name)) problems.push(`cluster ${c.name}: a static cluster of that name exists`);
-      const lb = this.balancers.create(c);
-      if (lb.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(lb.errors)}`);
+      if (c.type === 'ORIGINAL_DST') {
+        const policy = policyName(c.lb_policy);
+        if (!ORIGINAL_DST_POLICIES.has(policy)) problems.push(`cluster ${c.name}: lb_policy ${policy} is not valid for an ORIGINAL_DST cluster (use CLUSTER_PROVIDED)`);
+      } else {
+        const lb = this.balancers.create(c);
+        if (lb.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(lb.errors)}`);
+      }
+      const checks = clusterHealthChecks(c.health_checks);
+      if (checks.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(checks.errors)}`);
+      // Envoy accepts one health check per cluster.
+      if ((c.health_checks?.length ?? 0) > 1) problems.push(`cluster ${c.name}: health_checks: multiple health checks are not supported`);
       // Bad TLS material is a NACK; SDS-named secrets are not (the cluster is accepted, marked unavailable).
       const transport = upstreamTransport(this.registry, c);
       if (transport.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(transport.errors)}`);
@@ -101,7 +114,7 @@ export class ClusterManager implements ClusterLookup {
 
   private put(c: Cluster__Output): void {
     // Validated before (validate / the bootstrap check), so the balancer exists.
-    const lb = this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
+    const lb = c.type === 'ORIGINAL_DST' ? CLUSTER_PROVIDED_LB : this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
     const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`), logger: this.log });
     this.clusters.set(c.name, cluster);
     const eds = cluster.edsServiceName;

@@ -10,13 +10,23 @@ import { ResourceManager, thresholdsOf, type Thresholds } from './circuit-breake
 import { createPool, type ConnPool, type PoolLimits, type UpstreamProtocol } from './conn-pool.js';
 import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
 import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
-import type { ClusterCounters, HostChoice, UpstreamCluster, UpstreamHost } from './upstream-cluster.js';
+import { clusterHealthChecks, HealthChecker, type Probe } from './health-checker.js';
+import { probeFor } from './health-probes.js';
+import { OriginalDstHosts } from './original-dst-hosts.js';
+import type { ClusterCounters, HostChoice, OriginalDestination, UpstreamCluster, UpstreamHost } from './upstream-cluster.js';
+
+/** The balancer of an ORIGINAL_DST cluster (CLUSTER_PROVIDED): the cluster picks the host itself. */
+export const CLUSTER_PROVIDED_LB: LoadBalancer = { chooseHost: () => undefined, update: () => undefined };
+
+const NO_LOCALITY: Locality = { region: '', zone: '', subZone: '' };
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export class ProxyHost implements Host, UpstreamHost {
   active = 0;
-  healthy = true;
+  /** Outlier detection's ejection and active health checking's FAILED_ACTIVE_HC, kept apart so one never clears the other. */
+  outlierEjected = false;
+  failedActiveHc = false;
   /** Consecutive 5xx / gateway failures, for outlier detection. */
   consecutiveErrors = 0;
   ejectedUntil = 0;
@@ -30,6 +40,10 @@ export class ProxyHost implements Host, UpstreamHost {
     readonly pool: ConnPool,
     private readonly onResult: (host: ProxyHost, status: number) => void,
   ) {}
+
+  get healthy(): boolean {
+    return !this.outlierEjected && !this.failedActiveHc;
+  }
 
   activeRequests(): number {
     return this.active;
@@ -88,6 +102,8 @@ export interface ClusterDeps {
   readonly stats: StatScope;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Replaces the HTTP/TCP health check probe (tests). */
+  readonly probe?: Probe;
 }
 
 /**
@@ -120,6 +136,13 @@ export class ManagedCluster implements UpstreamCluster {
   readonly transport: UpstreamTransport;
   private hosts: ProxyHost[] = [];
   private readonly now: () => number;
+  readonly sourceAddress: string | undefined;
+  /** ORIGINAL_DST: hosts made on demand, by `address:port`, swept every cleanup_interval. */
+  private readonly originalDst: OriginalDstHosts<ProxyHost> | undefined;
+  /** Active health checking (health_checks[0]); absent when the cluster has none. */
+  private readonly healthChecker: HealthChecker | undefined;
+  /** Set on the first host choice: until then health checks run every no_traffic_interval. */
+  private hadTraffic = false;
 
   constructor(
     readonly config: Cluster__Output,
@@ -130,7 +153,13 @@ export class ManagedCluster implements UpstreamCluster {
     this.thresholds = thresholdsOf(config);
     this.connectTimeoutMs = durationMs(config.connect_timeout, 5000);
     this.resources = new ResourceManager(this.thresholds);
-    this.poolLimits = { connectTimeoutMs: this.connectTimeoutMs, resources: this.resources, maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config) };
+    this.sourceAddress = config.upstream_bind_config?.source_address?.address || undefined;
+    this.poolLimits = {
+      connectTimeoutMs: this.connectTimeoutMs,
+      resources: this.resources,
+      maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config),
+      localAddress: this.sourceAddress,
+    };
     this.now = deps.now ?? Date.now;
     this.counters = clusterCounters(deps.stats);
     this.ejectionsActive = deps.stats.gauge('outlier_detection.ejections_active');
@@ -144,7 +173,19 @@ export class ManagedCluster implements UpstreamCluster {
       // Pilot's ISTIO_MUTUAL clusters name SDS secrets; they are accepted (no CDS NACK) and fail per request with 503 UF.
       deps.logger?.warn({ cluster: config.name }, `${this.transport.reason}; requests to cluster ${config.name} fail with 503 UF`);
     }
-    if (config.load_assignment) this.setAssignment(config.load_assignment);
+    const checks = clusterHealthChecks(config.health_checks).value ?? [];
+    if (checks[0] && config.type !== 'ORIGINAL_DST') {
+      const probe = deps.probe ?? probeFor(checks[0], { clusterName: config.name, transport: this.transport, localAddress: this.sourceAddress });
+      this.healthChecker = new HealthChecker(checks[0], { probe, onChange: () => this.rebuild(), hadTraffic: () => this.hadTraffic, stats: deps.stats.scope('health_check') });
+    }
+    if (config.type === 'ORIGINAL_DST') {
+      const make = (d: OriginalDestination) => new ProxyHost(d.address, d.port, 1, NO_LOCALITY, 0, createPool(this.protocol, d.address, d.port, this.poolLimits, this.transport), () => undefined);
+      const onChange = (hosts: ProxyHost[]) => {
+        this.hosts = hosts;
+        this.updateMembership();
+      };
+      this.originalDst = new OriginalDstHosts(make, onChange, durationMs(config.cleanup_interval, 5000));
+    } else if (config.load_assignment) this.setAssignment(config.load_assignment);
   }
 
   /** The EDS service name (eds_cluster_config.service_name, else the cluster name). */
@@ -181,10 +222,13 @@ export class ManagedCluster implements UpstreamCluster {
     }
     for (const gone of old.values()) gone.pool.close();
     this.hosts = next;
+    this.healthChecker?.setHosts(next);
     this.rebuild(cla);
   }
 
   chooseHost(choice: HostChoice): UpstreamHost | undefined {
+    if (this.originalDst) return this.originalDst.get(choice.originalDestination);
+    this.hadTraffic = true;
     this.refreshEjections();
     return this.deps.lb.chooseHost({
       ...(choice.hash !== undefined ? { hash: choice.hash } : {}),
@@ -233,8 +277,16 @@ export class ManagedCluster implements UpstreamCluster {
   }
 
   close(): void {
+    this.healthChecker?.close();
     for (const h of this.hosts) h.pool.close();
     this.hosts = [];
+    this.originalDst?.close();
+  }
+
+  private updateMembership(): void {
+    const healthy = this.hosts.filter((h) => h.healthy).length;
+    this.membershipTotal.set(this.hosts.length);
+    this.membershipHealthy.set(healthy);
   }
 
   private lastAssignment: ClusterLoadAssignment__Output | undefined;
@@ -245,10 +297,8 @@ export class ManagedCluster implements UpstreamCluster {
     for (const g of this.lastAssignment?.endpoints ?? []) {
       if (g.load_balancing_weight?.value) weights.set(`${g.priority}|${g.locality?.region ?? ''}/${g.locality?.zone ?? ''}/${g.locality?.sub_zone ?? ''}`, g.load_balancing_weight.value);
     }
-    const healthy = this.hosts.filter((h) => h.healthy).length;
-    this.membershipTotal.set(this.hosts.length);
-    this.membershipHealthy.set(healthy);
-    this.ejectionsActive.set(this.hosts.length - healthy);
+    this.updateMembership();
+    this.ejectionsActive.set(this.hosts.filter((h) => h.outlierEjected).length);
     const factor = this.lastAssignment?.policy?.overprovisioning_factor?.value;
     const set: PrioritySet = prioritySetFromHosts(this.hosts, {
       ...(factor ? { overprovisioningFactor: factor } : {}),
@@ -274,14 +324,14 @@ export class ManagedCluster implements UpstreamCluster {
     }
     host.consecutiveErrors++;
     const threshold = (gatewayOnly ? od.consecutive_gateway_failure?.value : od.consecutive_5xx?.value) ?? 5;
-    if (host.consecutiveErrors < threshold || !host.healthy) return;
+    if (host.consecutiveErrors < threshold || host.outlierEjected) return;
     const maxPercent = od.max_ejection_percent?.value ?? 10;
     // Envoy ejects while the share already ejected is below max_ejection_percent (so one host always can be).
-    const ejected = this.hosts.filter((h) => !h.healthy).length;
+    const ejected = this.hosts.filter((h) => h.outlierEjected).length;
     if ((ejected / this.hosts.length) * 100 >= maxPercent) return;
     const times = (this.ejections.get(host) ?? 0) + 1;
     this.ejections.set(host, times);
-    host.healthy = false;
+    host.outlierEjected = true;
     host.consecutiveErrors = 0;
     host.ejectedUntil = this.now() + durationMs(od.base_ejection_time, 30_000) * times;
     this.ejectionsTotal.value++;
@@ -292,8 +342,8 @@ export class ManagedCluster implements UpstreamCluster {
     let changed = false;
     const now = this.now();
     for (const h of this.hosts) {
-      if (!h.healthy && h.ejectedUntil <= now) {
-        h.healthy = true;
+      if (h.outlierEjected && h.ejectedUntil <= now) {
+        h.outlierEjected = false;
         changed = true;
       }
     }

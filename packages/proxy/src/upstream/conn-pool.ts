@@ -6,7 +6,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
-import type net from 'node:net';
+import net from 'node:net';
 import { PLAINTEXT, type UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { ResourceManager } from './circuit-breaker.js';
 
@@ -18,6 +18,8 @@ export interface PoolLimits {
   readonly resources: ResourceManager;
   /** common_http_protocol_options.max_requests_per_connection; 0 = unlimited. */
   readonly maxRequestsPerConnection?: number;
+  /** upstream_bind_config.source_address: upstream sockets bind this local address. */
+  readonly localAddress?: string | undefined;
 }
 
 export interface UpstreamRequest {
@@ -83,7 +85,7 @@ export class Http1Pool implements ConnPool {
     /** Upstream TLS (the cluster's UpstreamTlsContext): an https.Agent with these options. */
     private readonly tlsOptions?: tls.ConnectionOptions,
   ) {
-    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: limits.resources.connections.max, scheduling: 'lifo' };
+    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: limits.resources.connections.max, scheduling: 'lifo', ...(limits.localAddress ? { localAddress: limits.localAddress } : {}) };
     this.agent = tlsOptions ? new https.Agent({ ...agentOptions, ...tlsOptions }) : new http.Agent(agentOptions);
   }
 
@@ -174,9 +176,12 @@ export class Http2Pool implements ConnPool {
     const authority = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
     const tlsOptions = this.tlsOptions;
     // createConnection, not http2's own TLS setup, which would replace the configured ALPN and SNI.
+    const localAddress = this.limits.localAddress ? { localAddress: this.limits.localAddress } : {};
     const s = tlsOptions
-      ? http2.connect(`https://${authority}`, { createConnection: () => tls.connect({ ...tlsOptions, host: this.host, port: this.port }) })
-      : http2.connect(`http://${authority}`);
+      ? http2.connect(`https://${authority}`, { createConnection: () => tls.connect({ ...tlsOptions, ...localAddress, host: this.host, port: this.port }) })
+      : this.limits.localAddress
+        ? http2.connect(`http://${authority}`, { createConnection: () => net.connect({ ...localAddress, host: this.host, port: this.port }) })
+        : http2.connect(`http://${authority}`);
     s.on('error', () => undefined); // surfaced on the streams; the session is replaced on next use
     // One connect timer and one pending release per session, not per request: listeners added for
     // every request on a long-lived session would never fire and would pile up.

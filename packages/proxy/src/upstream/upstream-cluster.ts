@@ -1,5 +1,12 @@
 // What the router needs of a cluster and its hosts (the seam is the router's; the cluster manager implements it).
+import type { UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { ConnPool } from './conn-pool.js';
+
+/** Where a downstream connection was headed (SO_ORIGINAL_DST or the use_original_dst hand-off). */
+export interface OriginalDestination {
+  readonly address: string;
+  readonly port: number;
+}
 
 export interface UpstreamHost {
   readonly address: string;
@@ -21,6 +28,11 @@ export interface HostChoice {
   /** host_selection_retry_max_attempts. */
   readonly maxAttempts?: number;
   readonly random: () => number;
+  /**
+   * The downstream connection's original destination: an ORIGINAL_DST cluster makes (or reuses) the
+   * host at that address. Callers may supply it as a getter so other clusters never compute it.
+   */
+  readonly originalDestination?: OriginalDestination | undefined;
 }
 
 /** A counter the hot path bumps with `value++` (the stat store's Counter). */
@@ -56,6 +68,10 @@ export interface UpstreamCluster {
   /** Records a response code for `upstream_rq_<code>` / `upstream_rq_<N>xx`. */
   recordStatus(status: number): void;
   readonly counters: ClusterCounters;
+  /** The cluster's transport_socket (tcp_proxy connects with it); absent means plaintext. */
+  readonly transport?: UpstreamTransport;
+  /** upstream_bind_config.source_address: the local address upstream sockets bind to. */
+  readonly sourceAddress?: string | undefined;
 }
 
 export interface ClusterLookup {

@@ -6,6 +6,7 @@ import type { RoutedStream } from '../../../../http/connection-manager.js';
 import { downstreamResponseHeaders, mutableHeaders, type HeaderMap } from '../../../../http/headers.js';
 import type { FilterStatus, HttpFilter } from '../../../../http/http-filter.js';
 import { applyHeaderMutations, pathWithoutQuery, PREVIOUS_HOSTS, type ForwardDecision } from '../../../../router/index.js';
+import { destinationOf } from '../../../../listener/original-dst.js';
 import { UpstreamError, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
 import type { ClusterLookup, UpstreamCluster, UpstreamHost } from '../../../../upstream/upstream-cluster.js';
 import { bufferBody, retryDecision, type AttemptOutcome } from './retry-state.js';
@@ -90,6 +91,11 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
         ...(hash !== undefined ? { hash } : {}),
         ...(usePrevious ? { previous: tried, maxAttempts: d.retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
         random,
+        // Read only by ORIGINAL_DST clusters, so other requests never compute it.
+        get originalDestination() {
+          const socket = ctx.response.socket;
+          return socket ? destinationOf(socket) : undefined;
+        },
       });
       if (!host) {
         ctx.sendLocalReply(503, 'no healthy upstream', 'UH');

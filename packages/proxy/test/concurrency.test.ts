@@ -1,0 +1,313 @@
+// --concurrency N end to end: the real binary with a primary (admin API) and two worker processes
+// sharing a static listener; summed stats, a killed worker re-forked, and a drained shutdown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadProtoRegistry, TypeUrl } from '@weft/api';
+import { createXdsServer, makeResource, Snapshot, SnapshotCache } from '@weft/xds';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HCM_TYPE, startUpstream } from './fixtures/static-proxy.js';
+
+const BIN = fileURLToPath(new URL('../bin/weft-proxy.js', import.meta.url));
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function bootstrapFile(listenerPort: number, upstreamPort: number): string {
+  const bootstrap = {
+    node: { id: 'test', cluster: 'test' },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    static_resources: {
+      clusters: [
+        {
+          name: 'web',
+          type: 'STATIC',
+          connect_timeout: '1s',
+          load_assignment: { cluster_name: 'web', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }] },
+        },
+      ],
+      listeners: [
+        {
+          name: 'ingress',
+          address: { socket_address: { address: '127.0.0.1', port_value: listenerPort } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': HCM_TYPE,
+                    stat_prefix: 'ingress',
+                    route_config: { name: 'local', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'web' } }] }] },
+                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'weft-concurrency-'));
+  const file = join(dir, 'bootstrap.json');
+  writeFileSync(file, JSON.stringify(bootstrap));
+  return file;
+}
+
+interface LogLine {
+  msg?: string;
+  address?: string;
+  worker?: number;
+  pid?: number;
+}
+
+/** The binary, its pino log lines (stderr) as they arrive, and a wait for a matching one. */
+function runProxy(args: string[]): { child: ChildProcess; lines: LogLine[]; waitFor(pred: (l: LogLine) => boolean, ms?: number): Promise<LogLine> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines: LogLine[] = [];
+  let buf = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        lines.push({ msg: line });
+      }
+    }
+  });
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const waitFor = async (pred: (l: LogLine) => boolean, ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = lines.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no matching log line; got:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { child, lines, waitFor };
+}
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+function post(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function stat(text: string, name: string): number {
+  const m = new RegExp(`^${name.replace(/[.|]/g, '\\$&')}: (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Sends `n` requests on fresh connections, `parallel` at a time, and returns their statuses. */
+async function burst(port: number, n: number, parallel = 10): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i += parallel) {
+    const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => get(port, '/').then((r) => r.status)));
+    statuses.push(...batch);
+  }
+  return statuses;
+}
+
+async function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const registry = loadProtoRegistry();
+const ROUTER = { name: 'envoy.filters.http.router', typed_config: registry.pack('envoy.extensions.filters.http.router.v3.Router', {}) };
+
+/** An xDS server on 127.0.0.1:0 serving listener `dyn` (RDS `dyn-route`) → EDS cluster `dyn-cluster` → the upstream. */
+async function startControlPlane(listenerPort: number, upstreamPort: number): Promise<number> {
+  const cache = new SnapshotCache();
+  const ads = { ads: {}, resource_api_version: 'V3' };
+  const hcm = { stat_prefix: 'dyn', rds: { route_config_name: 'dyn-route', config_source: ads }, http_filters: [ROUTER] };
+  cache.setSnapshot(
+    'test',
+    Snapshot.create({
+      version: 'v1',
+      resources: {
+        [TypeUrl.Listener]: [
+          makeResource(registry, TypeUrl.Listener, {
+            name: 'dyn',
+            address: { socket_address: { address: '127.0.0.1', port_value: listenerPort } },
+            filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: registry.pack('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', hcm) }] }],
+          }),
+        ],
+        [TypeUrl.RouteConfiguration]: [
+          makeResource(registry, TypeUrl.RouteConfiguration, { name: 'dyn-route', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'dyn-cluster' } }] }] }),
+        ],
+        [TypeUrl.Cluster]: [makeResource(registry, TypeUrl.Cluster, { name: 'dyn-cluster', type: 'EDS', connect_timeout: { seconds: 1 }, eds_cluster_config: { eds_config: ads } })],
+        [TypeUrl.ClusterLoadAssignment]: [
+          makeResource(registry, TypeUrl.ClusterLoadAssignment, {
+            cluster_name: 'dyn-cluster',
+            endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }],
+          }),
+        ],
+      },
+    }),
+  );
+  const server = new grpc.Server();
+  const xds = createXdsServer({ registry, cache });
+  xds.addTo(server);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  cleanups.push(() => {
+    xds.closeAll();
+    server.forceShutdown();
+  });
+  return port;
+}
+
+function adsBootstrapFile(xdsPort: number): string {
+  const bootstrap = {
+    node: { id: 'test', cluster: 'test' },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    dynamic_resources: {
+      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+      lds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: {
+      clusters: [
+        {
+          name: 'xds-grpc',
+          type: 'STATIC',
+          connect_timeout: '1s',
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+          load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: xdsPort } } } }] }] },
+        },
+      ],
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'weft-concurrency-'));
+  const file = join(dir, 'bootstrap.json');
+  writeFileSync(file, JSON.stringify(bootstrap));
+  return file;
+}
+
+describe('weft-proxy --concurrency 2', () => {
+  it('serves a static listener from two workers, sums their stats, re-forks a killed worker and drains on SIGTERM', async () => {
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.close());
+    const port = await freePort();
+    const proxy = runProxy(['-c', bootstrapFile(port, upstream.port), '--concurrency', '2', '--drain-time-s', '1']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+
+    const info = JSON.parse((await get(admin, '/server_info')).body) as { command_line_options: { concurrency: number } };
+    expect(info.command_line_options.concurrency).toBe(2);
+
+    const statuses = await burst(port, 60);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const stats = (await get(admin, '/stats')).body;
+    expect(stat(stats, 'http.ingress.downstream_rq_total')).toBe(60);
+    const perWorker = [stat(stats, 'listener.ingress.worker_0.downstream_cx_total'), stat(stats, 'listener.ingress.worker_1.downstream_cx_total')];
+    expect(perWorker[0]! + perWorker[1]!).toBe(60);
+    // SCHED_NONE: the kernel spreads connections; over 60 connections both workers get some.
+    expect(perWorker.every((n) => n > 0)).toBe(true);
+    const prometheus = (await get(admin, '/stats/prometheus')).body;
+    expect(prometheus).toMatch(/envoy_http_downstream_rq_total\{envoy_http_conn_manager_prefix="ingress"\} 60/);
+
+    const first = await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 0);
+    process.kill(first.pid!, 'SIGKILL');
+    await proxy.waitFor((l) => l.msg === 'worker exited; re-forking' && l.worker === 0);
+    const second = await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 0 && l.pid !== first.pid);
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    expect((await burst(port, 20)).every((s) => s === 200)).toBe(true);
+
+    const workerPids = [second.pid!, (await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 1)).pid!];
+    proxy.child.kill('SIGTERM');
+    expect(await exited(proxy.child)).toBe(0);
+    expect(workerPids.filter(alive)).toEqual([]);
+  });
+
+  it('exits on POST /quitquitquit, taking its workers along', async () => {
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.close());
+    const port = await freePort();
+    const proxy = runProxy(['-c', bootstrapFile(port, upstream.port), '--concurrency', '2', '--drain-time-s', '0']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    expect((await get(port, '/')).status).toBe(200);
+    expect(await post(admin, '/quitquitquit')).toBe(200);
+    expect(await exited(proxy.child)).toBe(0);
+  });
+
+  it('hands ADS config from the primary to both workers, which serve the dynamic listener', async () => {
+    const upstream = await startUpstream();
+    cleanups.push(() => upstream.close());
+    const port = await freePort();
+    const xdsPort = await startControlPlane(port, upstream.port);
+    const proxy = runProxy(['-c', adsBootstrapFile(xdsPort), '--concurrency', '2', '--drain-time-s', '0']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+    const stats = (await get(admin, '/stats')).body;
+    expect(stat(stats, 'http.dyn.downstream_rq_total')).toBe(40);
+    expect((await get(admin, '/config_dump')).body).toContain('"name": "dyn"');
+    expect([stat(stats, 'listener.dyn.worker_0.downstream_cx_total'), stat(stats, 'listener.dyn.worker_1.downstream_cx_total')].every((n) => n > 0)).toBe(true);
+    // A restarted worker gets the accepted config replayed and serves the dynamic listener again.
+    const first = await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 1);
+    process.kill(first.pid!, 'SIGKILL');
+    await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 1 && l.pid !== first.pid);
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+    const after = (await get(admin, '/stats')).body;
+    expect(stat(after, 'listener.dyn.worker_1.downstream_cx_total')).toBeGreaterThan(0);
+    proxy.child.kill('SIGTERM');
+    expect(await exited(proxy.child)).toBe(0);
+  });
+});
