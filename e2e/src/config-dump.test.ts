@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayClient, type GatewayClient } from './gateway-client.js';
 import { freePort, startGateway, type Gateway } from './gateway-fixture.js';
-import { hasOpenssl, TestPki, type KeyPair } from './pki.js';
+import { hasOpenssl, TestPki, type KeyPair } from '@weft/testing';
 import { httpUpstream, type HttpUpstream } from './upstreams.js';
 import { REPO_ROOT } from './workspace.js';
 

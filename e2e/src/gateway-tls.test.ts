@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayClient, type GatewayClient } from './gateway-client.js';
 import { freePort, startGateway, type Gateway } from './gateway-fixture.js';
-import { hasOpenssl, TestPki, type KeyPair } from './pki.js';
+import { hasOpenssl, TestPki, type KeyPair } from '@weft/testing';
 import { httpUpstream, type HttpUpstream } from './upstreams.js';
 
 function config(ports: { https: number; http: number }, upstream: number, cert: KeyPair): string {

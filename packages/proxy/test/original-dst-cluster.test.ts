@@ -12,7 +12,7 @@ import { recordDestination } from '../src/listener/original-dst.js';
 import { TcpProxyFilter, type TcpProxyConnection } from '../src/network/tcp-proxy.js';
 import { StatStore } from '../src/stats/stat-store.js';
 import { ClusterManager } from '../src/upstream/cluster-manager.js';
-import { hasOpenssl, TestPki, type KeyPair } from './fixtures/test-pki.js';
+import { hasOpenssl, TestPki, type KeyPair } from '@weft/testing';
 
 const registry = loadProtoRegistry();
 const UPSTREAM_TLS = 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDownstreamTlsContext } from '../src/tls/downstream-tls-context.js';
 import type { DownstreamTlsContextConfig } from '../src/tls/tls-config.js';
 import { compileUpstreamTlsContext } from '../src/tls/upstream-tls-context.js';
-import { hasOpenssl, TestPki, type KeyPair } from './fixtures/test-pki.js';
+import { hasOpenssl, TestPki, type KeyPair } from '@weft/testing';
 
 const sds = (name: string) => ({ name, sds_config: { ads: {} } });
 

@@ -11,7 +11,7 @@ import { loadProtoRegistry } from '@weft/api';
 import { silentLogger } from '@weft/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBootstrap, ProxyServer } from '../src/index.js';
-import { hasOpenssl, TestPki, type KeyPair } from './fixtures/test-pki.js';
+import { hasOpenssl, TestPki, type KeyPair } from '@weft/testing';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';

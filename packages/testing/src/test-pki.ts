@@ -1,6 +1,5 @@
-// Throw-away certificates for TLS stories, made with the openssl CLI (Node cannot issue certificates):
-// a self-signed CA and leaf certificates it signs (P-256 keys, two days, serverAuth + clientAuth).
-// The same approach as packages/proxy/test/fixtures/test-pki.ts; e2e does not import packages' tests.
+// Throw-away certificates for TLS tests (proxy tests and e2e stories), made with the openssl CLI (Node
+// cannot issue certificates): a CA, and leaf certificates it signs (P-256 keys, two days, serverAuth + clientAuth).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ export function hasOpenssl(): boolean {
 }
 
 export class TestPki {
-  readonly dir = mkdtempSync(join(tmpdir(), 'weft-e2e-pki-'));
+  readonly dir = mkdtempSync(join(tmpdir(), 'weft-pki-'));
   private serial = 0x1000;
 
   /** A self-signed CA. */
@@ -34,7 +33,7 @@ export class TestPki {
     const base = join(this.dir, slug(name));
     const csr = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${base}.key`, '-subj', `/CN=${name}`]);
     const ext = `${base}.ext`;
-    const altNames = [...sans.map((s) => `DNS:${s}`), 'IP:127.0.0.1'].join(',');
+    const altNames = [...sans.map((s) => (s.includes('://') ? `URI:${s}` : `DNS:${s}`)), 'IP:127.0.0.1'].join(',');
     writeFileSync(ext, `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n`);
     openssl(['x509', '-req', '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', String(this.serial++), '-days', '2', '-extfile', ext, '-out', `${base}.pem`], csr);
     return pair(name, base);
