@@ -42,6 +42,7 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
         pack('ClustersConfigDump', {
           static_clusters: clusters.filter((c) => server.clusters.isStatic(c.name)).map((c) => ({ cluster: registry.pack('envoy.config.cluster.v3.Cluster', c.config) })),
           dynamic_active_clusters: clusters.filter((c) => !server.clusters.isStatic(c.name)).map((c) => ({ cluster: registry.pack('envoy.config.cluster.v3.Cluster', c.config) })),
+          dynamic_warming_clusters: server.clusters.warming().map((c) => ({ cluster: registry.pack('envoy.config.cluster.v3.Cluster', c.config) })),
         }),
         pack('ListenersConfigDump', {
           dynamic_listeners: server.listenerConfigs().map((l) => ({ name: l.name, active_state: { listener: registry.pack('envoy.config.listener.v3.Listener', l) } })),

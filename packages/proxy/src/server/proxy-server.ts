@@ -146,7 +146,7 @@ export class ProxyServer {
       client: client as AdsClient,
       logger: this.options.logger,
       targets: {
-        clusters: { apply: (added, removed) => this.clusters.apply(added, removed), edsNames: () => this.clusters.edsNames() },
+        clusters: { apply: (added, removed) => this.clusters.apply(added, removed), edsNames: () => this.clusters.edsNames(), warming: () => this.clusters.warming().length > 0 },
         endpoints: { apply: (list) => this.clusters.applyAssignments(list) },
         listeners: {
           validate: (list) => {

@@ -15,8 +15,18 @@ const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS', '
 /** The lb_policy values an ORIGINAL_DST cluster may have (Envoy rejects any other). */
 const ORIGINAL_DST_POLICIES = new Set(['CLUSTER_PROVIDED', 'ORIGINAL_DST_LB']);
 
+/** Envoy's initial_fetch_timeout: a warming cluster goes active without endpoints after this. */
+const WARMING_TIMEOUT_MS = 15_000;
+
 export class ClusterManager implements ClusterLookup {
   private readonly clusters = new Map<string, ManagedCluster>();
+  /**
+   * Cluster warming (Envoy): a new or changed EDS cluster whose endpoints have not arrived yet waits
+   * here, while the cluster it replaces (if any) keeps serving; its first assignment (or the timeout)
+   * makes it active.
+   */
+  private readonly warmingClusters = new Map<string, { cluster: ManagedCluster; timer: NodeJS.Timeout }>();
+  private readonly warmListeners = new Set<() => void>();
   private readonly staticNames = new Set<string>();
   private readonly assignments = new Map<string, ClusterLoadAssignment__Output>();
   private readonly dnsTimers = new Map<string, NodeJS.Timeout>();
@@ -39,12 +49,22 @@ export class ClusterManager implements ClusterLookup {
     return [...this.clusters.values()];
   }
 
+  /** Clusters still waiting for their first endpoints (config_dump's dynamic_warming_clusters). */
+  warming(): ManagedCluster[] {
+    return [...this.warmingClusters.values()].map((w) => w.cluster);
+  }
+
+  /** Called whenever a warming cluster becomes active (listeners wait for warm clusters). */
+  onWarm(listener: () => void): void {
+    this.warmListeners.add(listener);
+  }
+
   isStatic(name: string): boolean {
     return this.staticNames.has(name);
   }
 
   edsNames(): string[] {
-    const names = this.all().map((c) => c.edsServiceName);
+    const names = [...this.all(), ...this.warming()].map((c) => c.edsServiceName);
     return [...new Set(names.filter((n): n is string => n !== undefined))];
   }
 
@@ -87,13 +107,14 @@ export class ClusterManager implements ClusterLookup {
       if (this.staticNames.has(name)) continue;
       this.clusters.get(name)?.close();
       this.clusters.delete(name);
+      this.dropWarming(name);
       this.stopDns(name);
     }
     for (const c of added) {
-      const existing = this.clusters.get(c.name);
+      const existing = this.warmingClusters.get(c.name)?.cluster ?? this.clusters.get(c.name);
       if (existing && JSON.stringify(existing.config) === JSON.stringify(c)) continue;
+      this.dropWarming(c.name);
       this.put(c);
-      if (existing) existing.close();
     }
     return undefined;
   }
@@ -102,11 +123,17 @@ export class ClusterManager implements ClusterLookup {
     for (const cla of list) {
       this.assignments.set(cla.cluster_name, cla);
       for (const c of this.all()) if (c.edsServiceName === cla.cluster_name) c.setAssignment(cla);
+      for (const c of this.warming()) {
+        if (c.edsServiceName !== cla.cluster_name) continue;
+        c.setAssignment(cla);
+        this.activate(c);
+      }
     }
     return undefined;
   }
 
   close(): void {
+    for (const name of [...this.warmingClusters.keys()]) this.dropWarming(name);
     for (const c of this.all()) c.close();
     for (const t of this.dnsTimers.values()) clearTimeout(t);
     this.clusters.clear();
@@ -116,11 +143,41 @@ export class ClusterManager implements ClusterLookup {
     // Validated before (validate / the bootstrap check), so the balancer exists.
     const lb = c.type === 'ORIGINAL_DST' ? CLUSTER_PROVIDED_LB : this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
     const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`), logger: this.log });
-    this.clusters.set(c.name, cluster);
     const eds = cluster.edsServiceName;
-    if (eds && this.assignments.has(eds)) cluster.setAssignment(this.assignments.get(eds)!);
+    if (eds && !this.assignments.has(eds)) {
+      const timer = setTimeout(() => {
+        this.log.warn({ cluster: c.name }, 'no endpoints arrived in time; the cluster goes active without them');
+        this.activate(cluster);
+      }, WARMING_TIMEOUT_MS);
+      timer.unref();
+      this.warmingClusters.set(c.name, { cluster, timer });
+      this.log.debug({ cluster: c.name }, 'cluster warming');
+      return;
+    }
+    if (eds) cluster.setAssignment(this.assignments.get(eds)!);
+    this.clusters.get(c.name)?.close();
+    this.clusters.set(c.name, cluster);
     if (c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') this.startDns(cluster);
     this.log.debug({ cluster: c.name, type: c.type }, 'cluster added');
+  }
+
+  /** A warmed cluster replaces the active one of its name. */
+  private activate(cluster: ManagedCluster): void {
+    const w = this.warmingClusters.get(cluster.name);
+    if (w?.cluster !== cluster) return;
+    clearTimeout(w.timer);
+    this.warmingClusters.delete(cluster.name);
+    this.clusters.get(cluster.name)?.close();
+    this.clusters.set(cluster.name, cluster);
+    for (const l of this.warmListeners) l();
+  }
+
+  private dropWarming(name: string): void {
+    const w = this.warmingClusters.get(name);
+    if (!w) return;
+    clearTimeout(w.timer);
+    w.cluster.close();
+    this.warmingClusters.delete(name);
   }
 
   /** Resolves the load assignment's host names now and every dns_refresh_rate (default 5 s). */

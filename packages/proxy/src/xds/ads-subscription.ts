@@ -1,7 +1,7 @@
 // Wires the ADS client to the proxy's managers: CDS (wildcard) then EDS for the EDS clusters, LDS
 // (wildcard) then RDS for the route configs the listeners name. Each handler validates first and
 // applies only on success, so a NACKed update leaves the last good config in force. Listeners warm:
-// a listener waits for its route configs (up to the initial fetch timeout) before it goes live.
+// a listener waits for its route configs and for warming clusters (up to the initial fetch timeout).
 import { TypeUrl, type Cluster__Output, type ClusterLoadAssignment__Output, type Listener__Output, type RouteConfiguration__Output } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { accept, reject, type AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
@@ -12,6 +12,8 @@ export interface XdsTargets {
     apply(added: readonly Cluster__Output[], removed: readonly string[]): string | undefined;
     /** EDS service names of the current EDS clusters. */
     edsNames(): string[];
+    /** True while a cluster waits for its first endpoints (listeners wait for warm clusters). */
+    warming(): boolean;
   };
   endpoints: { apply(assignments: readonly ClusterLoadAssignment__Output[]): string | undefined };
   listeners: {
@@ -78,7 +80,22 @@ export class AdsSubscription {
 
   private onEndpoints(u: ResourceUpdate): Verdict {
     const error = this.options.targets.endpoints.apply(this.values<ClusterLoadAssignment__Output>(u));
-    return error ? reject(error) : accept();
+    if (error) return reject(error);
+    this.activateReady();
+    return accept();
+  }
+
+  /** A listener is ready when its route configs are here and no cluster is still warming. */
+  private ready(listener: Listener__Output): boolean {
+    return !this.options.targets.clusters.warming() && this.options.targets.listeners.routeNames(listener).every((r) => this.options.targets.routes.has(r));
+  }
+
+  private activateReady(): void {
+    for (const [name, p] of [...this.pending]) {
+      if (!this.ready(p.listener)) continue;
+      this.cancelPending(name);
+      void this.activate(p.listener);
+    }
   }
 
   private onListeners(u: ResourceUpdate): Verdict {
@@ -95,10 +112,10 @@ export class AdsSubscription {
     for (const l of listeners) {
       this.cancelPending(l.name);
       const missing = t.routeNames(l).filter((r) => !this.options.targets.routes.has(r));
-      if (missing.length === 0) void this.activate(l);
+      if (this.ready(l)) void this.activate(l);
       else {
         const timer = setTimeout(() => {
-          this.log.warn({ listener: l.name, missing }, 'route configs did not arrive in time; activating the listener anyway');
+          this.log.warn({ listener: l.name, missingRoutes: missing, clustersWarming: this.options.targets.clusters.warming() }, 'routes or cluster endpoints did not arrive in time; activating the listener anyway');
           this.pending.delete(l.name);
           void this.activate(l);
         }, this.options.initialFetchTimeoutMs ?? 15_000);
@@ -117,12 +134,7 @@ export class AdsSubscription {
   private onRoutes(u: ResourceUpdate): Verdict {
     const error = this.options.targets.routes.apply(this.values<RouteConfiguration__Output>(u), u.removed);
     if (error) return reject(error);
-    for (const [name, p] of [...this.pending]) {
-      if (this.options.targets.listeners.routeNames(p.listener).every((r) => this.options.targets.routes.has(r))) {
-        this.cancelPending(name);
-        void this.activate(p.listener);
-      }
-    }
+    this.activateReady();
     return accept();
   }
 
