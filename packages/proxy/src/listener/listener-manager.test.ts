@@ -77,3 +77,50 @@ describe('ListenerManager', () => {
     expect(manager.findByPort(9090)).toBeUndefined();
   });
 });
+
+describe('connection limits', () => {
+  /** A chain that holds connections open until the test closes them. */
+  function holdingFactory(held: net.Socket[]): ListenerFactory {
+    return {
+      build(l: Listener__Output) {
+        const chain = { name: `${l.name}#0`, filter: { onConnection: (s: net.Socket) => void held.push(s), drain: () => undefined } };
+        return { chains: [chain], select: () => chain };
+      },
+    };
+  }
+
+  function connect(address: string): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+    const [host, port] = address.split(':');
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), host, () => resolve({ socket, closed: new Promise((r) => socket.once('close', () => r())) }));
+      socket.on('error', () => undefined);
+      socket.once('error', reject);
+    });
+  }
+
+  it.each([
+    ['a listener limit', { perListener: (n: string) => (n === 'web' ? 2 : undefined) }, 'listener'],
+    ['the global limit', { global: 2 }, 'global'],
+  ])('%s closes connections over it at once and admits again when one closes', async (_name, limits, which) => {
+    const held: net.Socket[] = [];
+    const overflows: string[] = [];
+    manager = new ListenerManager(holdingFactory(held), silentLogger(), undefined, { ...limits, onOverflow: (_l, w) => void overflows.push(w) });
+    await manager.addOrUpdate(listener('web', 0));
+    const address = manager.boundAddress('web')!;
+    await connect(address);
+    await connect(address);
+    await expect.poll(() => held.length).toBe(2);
+    const third = await connect(address);
+    await third.closed;
+    expect(overflows).toEqual([which]);
+    held[0]!.destroy();
+    // Once the freed slot is seen, a new connection reaches the chain again.
+    await expect
+      .poll(async () => {
+        await connect(address).catch(() => undefined);
+        return held.length;
+      })
+      .toBeGreaterThanOrEqual(3);
+    for (const s of held) s.destroy();
+  });
+});

@@ -14,6 +14,14 @@ export interface NetworkFilter {
   drain(): void;
 }
 
+export interface ConnectionLimits {
+  /** The connection limit of a listener, if it has one. */
+  readonly perListener?: (listener: string) => number | undefined;
+  /** The process-wide limit on open downstream connections. */
+  readonly global?: number;
+  readonly onOverflow?: (listener: string, which: 'listener' | 'global') => void;
+}
+
 export interface ActiveFilterChain {
   readonly name: string;
   readonly filter: NetworkFilter;
@@ -42,10 +50,15 @@ export class ListenerManager {
   private readonly active = new Map<string, Active>();
   private readonly log: Logger;
 
+  /** Open downstream connections per bound listener, and in total (for the connection limits). */
+  private readonly open = new Map<string, number>();
+  private openTotal = 0;
+
   constructor(
     private readonly factory: ListenerFactory,
     logger: Logger,
     private readonly onConnection?: (listener: string) => void,
+    private readonly limits: ConnectionLimits = {},
   ) {
     this.log = moduleLogger(logger, 'listener-manager');
   }
@@ -93,7 +106,11 @@ export class ListenerManager {
         address = `${bound.address}:${bound.port}`;
       }
       const useOriginalDst = config.use_original_dst?.value === true;
-      server.on('connection', (socket) => (useOriginalDst ? this.acceptCaptured(config.name, chains, socket) : this.accept(config.name, chains, socket)));
+      server.on('connection', (socket) => {
+        if (!this.admit(config.name, socket)) return;
+        if (useOriginalDst) this.acceptCaptured(config.name, chains, socket);
+        else this.accept(config.name, chains, socket);
+      });
       server.on('error', (e) => this.log.error({ err: e, listener: config.name }, 'listener error'));
     }
     this.active.set(config.name, { config, key, server, chains, address });
@@ -138,6 +155,29 @@ export class ListenerManager {
   /** Stops accepting everywhere and drains every chain. */
   drainAll(): void {
     for (const name of [...this.active.keys()]) this.remove(name);
+  }
+
+  /**
+   * Envoy's connection limits: runtime `envoy.resource_limits.listener.<name>.connection_limit` per
+   * listener and `overload.global_downstream_max_connections` for the process. Over a limit the new
+   * connection is closed at once (stat downstream_cx_overflow); existing ones are untouched.
+   */
+  private admit(name: string, socket: net.Socket): boolean {
+    const count = this.open.get(name) ?? 0;
+    const limit = this.limits.perListener?.(name);
+    const global = this.limits.global;
+    if ((limit !== undefined && count >= limit) || (global !== undefined && this.openTotal >= global)) {
+      socket.destroy();
+      this.limits.onOverflow?.(name, limit !== undefined && count >= limit ? 'listener' : 'global');
+      return false;
+    }
+    this.open.set(name, count + 1);
+    this.openTotal++;
+    socket.once('close', () => {
+      this.open.set(name, (this.open.get(name) ?? 1) - 1);
+      this.openTotal--;
+    });
+    return true;
   }
 
   /**

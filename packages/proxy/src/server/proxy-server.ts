@@ -14,6 +14,7 @@ import { StatStore } from '../stats/stat-store.js';
 import { statStoreOptionsFromConfig } from '../stats/stats-config.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import { AdsSubscription } from '../xds/ads-subscription.js';
+import { runtimeInteger, staticRuntime } from './runtime.js';
 import { AdminServer, type ServerState } from './admin-server.js';
 import { adminHandlers } from './admin-handlers.js';
 import { ProxyListenerFactory } from './listener-factory.js';
@@ -95,7 +96,14 @@ export class ProxyServer {
       onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
       stats: this.stats,
     });
-    this.listeners = new ListenerManager(this.factory, options.logger, (name) => this.stats.counter(`listener.${name}.downstream_cx_total`).value++);
+    const runtime = staticRuntime(options.registry, options.bootstrap);
+    const global = runtimeInteger(runtime, 'overload.global_downstream_max_connections');
+    this.listeners = new ListenerManager(this.factory, options.logger, (name) => this.stats.counter(`listener.${name}.downstream_cx_total`).value++, {
+      perListener: (name) => runtimeInteger(runtime, `envoy.resource_limits.listener.${name}.connection_limit`),
+      ...(global !== undefined ? { global } : {}),
+      onOverflow: (name, which) =>
+        this.stats.counter(which === 'global' ? 'listener.global.downstream_global_cx_overflow' : `listener.${name}.downstream_cx_overflow`).value++,
+    });
   }
 
   get role(): ProxyRole {
