@@ -33,3 +33,23 @@ describe('original destination', () => {
     s.destroy();
   });
 });
+
+describe('original destination through HTTP/2', () => {
+  it('is found through the socket proxy an HTTP/2 request exposes', async () => {
+    const http2 = await import('node:http2');
+    const server = http2.createServer();
+    const seen = new Promise<unknown>((resolve) => server.on('stream', (stream) => {
+      resolve(destinationOf(stream.session!.socket as net.Socket));
+      stream.respond({ ':status': 200 });
+      stream.end();
+    }));
+    server.on('connection', (s: net.Socket) => recordDestination(s, { address: '10.96.0.12', port: 9080 }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const client = http2.connect(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const req = client.request({ ':path': '/' });
+    req.resume();
+    expect(await seen).toEqual({ address: '10.96.0.12', port: 9080 });
+    client.close();
+    server.close();
+  });
+});

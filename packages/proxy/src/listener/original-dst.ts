@@ -54,14 +54,18 @@ export function originalDestination(socket: net.Socket): Destination | undefined
   }
 }
 
-const handedOff = new WeakMap<net.Socket, Destination>();
+// Kept as a property on the socket itself, not in a WeakMap: HTTP/2 hands requests a Proxy of the
+// socket, which forwards property reads (so this is found) but is not the same object as a map key.
+const ORIGINAL_DESTINATION = Symbol('weft.originalDestination');
+
+type Tagged = net.Socket & { [ORIGINAL_DESTINATION]?: Destination };
 
 /** Records the original destination of a socket handed from a use_original_dst listener. */
 export function recordDestination(socket: net.Socket, d: Destination): void {
-  handedOff.set(socket, d);
+  (socket as Tagged)[ORIGINAL_DESTINATION] = d;
 }
 
 /** The destination filter chain matching should use: the original one when the socket was handed off. */
 export function destinationOf(socket: net.Socket): Destination {
-  return handedOff.get(socket) ?? { address: unmapped(socket.localAddress ?? '0.0.0.0'), port: socket.localPort ?? 0 };
+  return (socket as Tagged)[ORIGINAL_DESTINATION] ?? { address: unmapped(socket.localAddress ?? '0.0.0.0'), port: socket.localPort ?? 0 };
 }
