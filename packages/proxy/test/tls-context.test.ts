@@ -50,8 +50,6 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
 
   it.each<[string, DownstreamTlsContextConfig, string]>([
     ['no certificate', { common_tls_context: {} }, 'ctx.common_tls_context.tls_certificates: a server needs at least one certificate'],
-    ['an SDS certificate', { common_tls_context: { tls_certificate_sds_secret_configs: [sds('kubernetes://web')] } }, 'ctx.common_tls_context.tls_certificate_sds_secret_configs[0]: SDS is not supported yet: secret "kubernetes://web"'],
-    ['an SDS CA', { common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'x' }, private_key: { inline_string: 'y' } }], combined_validation_context: { validation_context_sds_secret_config: sds('ROOTCA') } } }, 'ctx.common_tls_context.combined_validation_context.validation_context_sds_secret_config: SDS is not supported yet: secret "ROOTCA"'],
     ['a missing file', { common_tls_context: { tls_certificates: [{ certificate_chain: { filename: '/no/such.pem' }, private_key: { inline_string: 'k' } }] } }, 'ctx.common_tls_context.tls_certificates[0].certificate_chain.filename: cannot read /no/such.pem: ENOENT'],
     ['an environment variable', { common_tls_context: { tls_certificates: [{ certificate_chain: { environment_variable: 'CERT' }, private_key: { inline_string: 'k' } }] } }, 'ctx.common_tls_context.tls_certificates[0].certificate_chain.environment_variable: environment_variable data sources are not supported'],
     ['required client certificates without a CA', { common_tls_context: { tls_certificates: [] }, require_client_certificate: { value: true } }, 'ctx.require_client_certificate: requiring client certificates needs validation_context.trusted_ca'],
@@ -60,6 +58,15 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
     const { value, errors } = downstream(ctx);
     expect(value).toBeUndefined();
     expect(errors.some((e) => e.startsWith(message))).toBe(true);
+  });
+
+  it.each<[string, DownstreamTlsContextConfig, string]>([
+    ['an SDS certificate', { common_tls_context: { tls_certificate_sds_secret_configs: [sds('kubernetes://web')] } }, '"kubernetes://web"'],
+    ['an SDS CA', { common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'x' }, private_key: { inline_string: 'y' } }], combined_validation_context: { validation_context_sds_secret_config: sds('ROOTCA') } } }, '"ROOTCA"'],
+  ])('accepts %s but marks the chain unavailable until SDS exists', (_name, ctx, secret) => {
+    const { value, errors } = downstream(ctx);
+    expect(errors).toEqual([]);
+    expect(value?.unavailable).toBe(`SDS is not supported yet: the filter chain needs SDS secret(s) ${secret}`);
   });
 
   it('refuses a key that does not belong to the certificate', () => {

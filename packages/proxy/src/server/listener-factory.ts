@@ -100,6 +100,17 @@ export class ProxyListenerFactory implements ListenerFactory {
 
   private terminateTls(inner: NetworkFilter, tls: NonNullable<ReturnType<typeof compileDownstreamTransportSocket>>, listener: string): NetworkFilter {
     const stats = this.deps.stats;
+    const unavailable = tls.unavailable;
+    if (unavailable) {
+      this.deps.logger.warn({ listener, reason: unavailable }, 'TLS filter chain cannot serve; its connections are closed');
+      return {
+        onConnection: (socket) => {
+          stats?.counter(`listener.${listener}.ssl.connection_error`).inc();
+          socket.destroy();
+        },
+        drain: () => inner.drain(),
+      };
+    }
     return new TlsTerminatingFilter({
       tls,
       inner,

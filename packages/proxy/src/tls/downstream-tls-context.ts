@@ -16,6 +16,12 @@ export interface DownstreamTls {
   readonly requireSni: boolean;
   readonly requireClientCertificate: boolean;
   readonly validation?: PeerValidation;
+  /**
+   * Set when the context needs SDS secrets, which the proxy cannot fetch yet: the chain is kept (one
+   * gateway server with a credentialName must not NACK every listener of the update, and Envoy would
+   * warm such a listener rather than refuse it), but its connections are closed with this reason.
+   */
+  readonly unavailable?: string;
 }
 
 /**
@@ -44,11 +50,13 @@ export function compileDownstreamTlsContext(ctx: DownstreamTlsContextConfig, iss
   const before = issues.errors.length;
   const at = issues.at('common_tls_context');
   const common = compileCommonTlsContext(ctx.common_tls_context ?? {}, at);
-  for (const ref of common.sds) {
-    // Until the secret manager lands, a listener that needs an SDS secret cannot serve: NACK it.
-    issues.errors.push({ path: ref.path, message: `SDS is not supported yet: secret "${ref.name}" cannot be fetched; use tls_certificates (filename or inline) instead` });
+  if (common.sds.length > 0) {
+    const names = common.sds.map((r) => JSON.stringify(r.name)).join(', ');
+    for (const ref of common.sds) issues.warnings.push({ path: ref.path, message: `SDS is not supported yet: secret "${ref.name}" cannot be fetched; connections to this filter chain are closed` });
+    if (issues.errors.length > before) return undefined;
+    return { serverOptions: {}, alpn: [], requireSni: false, requireClientCertificate: false, unavailable: `SDS is not supported yet: the filter chain needs SDS secret(s) ${names}` };
   }
-  if (common.certificates === 0 && common.sds.length === 0) at.at('tls_certificates').error('a server needs at least one certificate');
+  if (common.certificates === 0) at.at('tls_certificates').error('a server needs at least one certificate');
   const requireClientCertificate = ctx.require_client_certificate?.value ?? false;
   const validation = common.validation;
   if (requireClientCertificate && !validation?.trustedCa && !common.sds.length && !validation?.acceptUntrusted) {
