@@ -140,4 +140,13 @@ describe('ingress gateway (pilot-discovery + weft-proxy)', () => {
     const info = (await (await fetch(`http://${admin}/server_info`)).json()) as { state: string };
     expect(info.state).toBe('LIVE');
   });
+
+  it('reports the gauges Envoy computes on read: pooled upstream connections and server state', async () => {
+    const text = await (await fetch(`http://${admin}/stats`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name.replace(/[.|]/g, '\\$&')}: (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // Keep-alive pools hold the connections the split test opened.
+    expect(value('cluster.outbound|80|v1|web.default.svc.cluster.local.upstream_cx_active')).toBeGreaterThan(0);
+    expect(value('server.state')).toBe(0);
+    expect(value('server.uptime')).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -63,6 +63,11 @@ export class ListenerManager {
     this.log = moduleLogger(logger, 'listener-manager');
   }
 
+  /** Open downstream connections over every listener (server.total_connections). */
+  openConnections(): number {
+    return this.openTotal;
+  }
+
   names(): string[] {
     return [...this.active.keys()];
   }

@@ -19,7 +19,10 @@ function filterRegex(filter: string | undefined): RegExp | undefined {
 export function adminHandlers(server: ProxyServer): AdminHandlers {
   const { registry, bootstrap, logger } = server.options;
   // A primary's stats include its workers' counters and gauges (summed; histograms stay per process).
-  const stats = () => (server.options.workers ? server.options.workers.mergedStats(server.stats) : Promise.resolve(server.stats));
+  const stats = () => {
+    server.refreshGauges();
+    return server.options.workers ? server.options.workers.mergedStats(server.stats) : Promise.resolve(server.stats);
+  };
   return {
     state: () => server.currentState(),
     serverInfo: () => ({

@@ -76,6 +76,7 @@ export function serveWorkerChannel(o: WorkerChannelOptions): void {
         return;
       }
       case 'stats':
+        o.server.refreshGauges();
         send({ kind: 'stats', id: m.id, ...snapshotOf(o.server.stats) });
         return;
       case 'drain':

@@ -230,6 +230,24 @@ export class ProxyServer {
     return names;
   }
 
+  /**
+   * Gauges Envoy computes when stats are read rather than on every request: per cluster
+   * upstream_cx_active / upstream_rq_active, and the server.* gauges.
+   */
+  refreshGauges(): void {
+    for (const c of this.clusters.all()) {
+      const hosts = c.allHosts();
+      this.stats.gauge(`cluster.${c.name}.upstream_cx_active`).set(c.activeConnections());
+      this.stats.gauge(`cluster.${c.name}.upstream_rq_active`).set(hosts.reduce((n, h) => n + h.active, 0));
+    }
+    const state = { LIVE: 0, DRAINING: 1, PRE_INITIALIZING: 2, INITIALIZING: 3 }[this.state];
+    this.stats.gauge('server.state', 'NeverImport').set(state);
+    this.stats.gauge('server.uptime', 'NeverImport').set(Math.floor((Date.now() - this.startedAt) / 1000));
+    this.stats.gauge('server.memory_allocated', 'NeverImport').set(process.memoryUsage().heapUsed);
+    this.stats.gauge('server.memory_heap_size', 'NeverImport').set(process.memoryUsage().heapTotal);
+    this.stats.gauge('server.total_connections').set(this.listeners.openConnections());
+  }
+
   private recordHttp(prefix: string, done: CompletedStream): void {
     let s = this.httpStats.get(prefix);
     if (!s) this.httpStats.set(prefix, (s = { total: this.stats.counter(`http.${prefix}.downstream_rq_total`), byClass: new Map() }));
