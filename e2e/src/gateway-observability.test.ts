@@ -136,7 +136,7 @@ afterAll(async () => {
 async function logLineOf(requestId: string): Promise<AccessLogLine> {
   let found: AccessLogLine | undefined;
   await expect
-    .poll(() => (found = gateway.proxy.stdout.map(parseAccessLog).find((l) => l?.requestId === requestId)), { timeout: 3000, interval: 20 })
+    .poll(() => (found = gateway.proxy.stdout.map(parseAccessLog).find((l) => l?.requestId === requestId)), { timeout: 10_000, interval: 20 })
     .toBeDefined();
   return found!;
 }

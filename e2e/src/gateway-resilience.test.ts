@@ -212,7 +212,7 @@ describe('gateway outlier detection', () => {
           }
           return flags;
         },
-        { timeout: 5000, interval: 20 },
+        { timeout: 10_000, interval: 20 },
       )
       .toBe(`${failingHost()}/failed_outlier_check`);
     return sent;

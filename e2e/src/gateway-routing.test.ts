@@ -192,7 +192,7 @@ describe.each(PROTOCOLS)('gateway routing over %s', (protocol) => {
     expect(r.headers['x-upstream']).toBe('web');
     // The shadow answers 500 after a second; the main response does not wait for it.
     expect(r.ms).toBeLessThan(800);
-    await expect.poll(() => u.shadow.attempts(id), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => u.shadow.attempts(id), { timeout: 10_000 }).toBe(1);
     const mirrored = u.shadow.seen.find((s) => s.headers['x-request-id'] === id)!;
     expect(mirrored.headers.host).toBe('web.example.com-shadow');
     expect(mirrored.path).toBe('/mirror/item?x=1');

@@ -40,7 +40,7 @@ export async function startProcess(pkg: string, binary: string, args: readonly s
       // A process that never became ready is not left running behind the failed story.
       child.kill('SIGKILL');
       reject(new Error(`${binary} did not start:\n${dump()}`));
-    }, 20_000);
+    }, 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${binary} exited with ${code}:\n${dump()}`));

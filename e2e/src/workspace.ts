@@ -30,7 +30,7 @@ export function run(command: string, args: readonly string[], input?: string): P
 }
 
 /** Polls `check` until it returns true (or throws the last error) within `timeoutMs`; for hooks, where expect.poll is unavailable. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
