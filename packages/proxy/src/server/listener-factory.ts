@@ -139,7 +139,11 @@ export class ProxyListenerFactory implements ListenerFactory {
     (hcm.http_filters ?? []).forEach((f, i) => {
       const type = f.typed_config?.type_url;
       if (type === ROUTER_TYPE) filters.push(createRouterFilter({ clusters: this.deps.clusters, hashOf: this.deps.hashing.hashOf }));
-      else if (type === FAULT_TYPE) filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!)));
+      else if (type === FAULT_TYPE) {
+        const stats = this.deps.stats;
+        const counters = stats ? { delays: stats.counter(`http.${hcm.stat_prefix}.fault.delays_injected`), aborts: stats.counter(`http.${hcm.stat_prefix}.fault.aborts_injected`) } : undefined;
+        filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!), Math.random, counters));
+      }
       else if (type === CORS_TYPE) filters.push(createCorsFilter());
       else if (!f.is_optional) issues.at('http_filters', i).error(`HTTP filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
     });

@@ -25,7 +25,13 @@ function hit(f: Fraction | null | undefined, random: () => number): boolean {
   return random() * (DENOMINATOR[f.denominator] ?? 100) < f.numerator;
 }
 
-export function createFaultFilter(registry: ProtoRegistry, filterConfig: FaultConfig, random: () => number = Math.random): HttpFilter {
+/** Envoy's fault filter stats (`http.<stat_prefix>.fault.delays_injected` / `aborts_injected`). */
+export interface FaultCounters {
+  readonly delays: { value: number };
+  readonly aborts: { value: number };
+}
+
+export function createFaultFilter(registry: ProtoRegistry, filterConfig: FaultConfig, random: () => number = Math.random, counters?: FaultCounters): HttpFilter {
   const cache = new WeakMap<object, FaultConfig>();
   const configFor = (ctx: StreamContext): FaultConfig => {
     const any = ctx.perFilterConfig(FAULT_FILTER);
@@ -45,12 +51,14 @@ export function createFaultFilter(registry: ProtoRegistry, filterConfig: FaultCo
         const ms = Number(d.fixed_delay.seconds) * 1000 + Math.floor(d.fixed_delay.nanos / 1e6);
         active++;
         ctx.responseFlags.add('DI');
+        if (counters) counters.delays.value++;
         await new Promise((r) => setTimeout(r, ms));
         active--;
       }
       const a = config.abort;
       if (a && (a.http_status || a.grpc_status !== undefined) && hit(a.percentage, random)) {
         ctx.responseFlags.add('FI');
+        if (counters) counters.aborts.value++;
         if (a.error_type === 'grpc_status' && a.grpc_status !== undefined) {
           ctx.responseHeaders['grpc-status'] = String(a.grpc_status);
           ctx.responseHeaders['grpc-message'] = 'fault filter abort';
