@@ -220,13 +220,31 @@ function pipeResponse(ctx: RoutedStream, res: UpstreamResponse, headers: HeaderM
     outcome.finish();
     upstream.destroy();
   });
+  // A gRPC "trailers-only" response (status in the headers, no body) must stay one HEADERS frame
+  // with END_STREAM; sent as headers plus an empty body, a gRPC client reports INTERNAL.
+  if (headers['grpc-status'] !== undefined && 'stream' in sink) {
+    sink.stream.respond({ ...headers, ':status': res.status }, { endStream: true });
+    upstream.resume();
+    upstream.once('end', () => outcome.finish());
+    return;
+  }
   sink.writeHead(res.status, headers);
   upstream.on('error', () => {
     ctx.responseFlags.add(outcome.signal.aborted ? 'UT' : 'UC');
     sink.destroy();
   });
-  upstream.on('end', () => outcome.finish());
-  upstream.pipe(sink);
+  // Trailers (gRPC's grpc-status and grpc-message live there) are forwarded before the response
+  // ends: HTTP/2 upstreams announce them with a 'trailers' event, HTTP/1.1 ones on the message.
+  let trailers: Record<string, unknown> | undefined;
+  upstream.on('trailers', (t: Record<string, unknown>) => (trailers = t));
+  upstream.on('end', () => {
+    outcome.finish();
+    const t = trailers ?? (upstream as Readable & { trailers?: Record<string, unknown> }).trailers;
+    const forwarded = t ? Object.fromEntries(Object.entries(t).filter(([k, v]) => !k.startsWith(':') && v !== undefined)) : {};
+    if (Object.keys(forwarded).length > 0 && !sink.writableEnded) sink.addTrailers(forwarded as Record<string, string>);
+    if (!sink.writableEnded) sink.end();
+  });
+  upstream.pipe(sink, { end: false });
 }
 
 /** An HTTP/2 compatibility response has no `destroyed` of its own; its stream does. */
