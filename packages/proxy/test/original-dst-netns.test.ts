@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const NS = `weft-od-${process.pid}`;
 const PROBE = fileURLToPath(new URL('./fixtures/capture-probe.mjs', import.meta.url));
+const HANDOFF = fileURLToPath(new URL('./fixtures/capture-handoff.mjs', import.meta.url));
 const canRun = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0 && spawnSync('iptables', ['-V']).status === 0;
 
 function sh(cmd: string, args: string[]): void {
@@ -32,5 +33,11 @@ describe.runIf(canRun)('SO_ORIGINAL_DST in a network namespace with iptables RED
     const out = JSON.parse(r.stdout.trim()) as { original: { address: string; port: number } | null; local: string };
     expect(out.original).toEqual({ address: '10.9.9.9', port: 9999 });
     expect(out.local).toMatch(/:15001$/);
+  });
+
+  it('weft-proxy hands a captured connection to the listener of its original destination', () => {
+    const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, HANDOFF], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ reply: 'echo:ping' });
   });
 });
