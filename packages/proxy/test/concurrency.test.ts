@@ -297,6 +297,12 @@ describe('weft-proxy --concurrency 2', () => {
     expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
     const stats = (await get(admin, '/stats')).body;
     expect(stat(stats, 'http.dyn.downstream_rq_total')).toBe(40);
+    // Envoy's xDS update stats, which pilot-agent's readiness reads through `?usedonly`.
+    const used = (await get(admin, '/stats?usedonly')).body;
+    expect(stat(used, 'cluster_manager.cds.update_success')).toBeGreaterThanOrEqual(1);
+    expect(stat(used, 'listener_manager.lds.update_success')).toBeGreaterThanOrEqual(1);
+    expect(stat(used, 'listener_manager.lds.update_attempt')).toBeGreaterThanOrEqual(1);
+    expect(used).not.toMatch(/^cluster_manager\.cds\.update_rejected:/m);
     expect((await get(admin, '/config_dump')).body).toContain('"name": "dyn"');
     expect([stat(stats, 'listener.dyn.worker_0.downstream_cx_total'), stat(stats, 'listener.dyn.worker_1.downstream_cx_total')].every((n) => n > 0)).toBe(true);
     // A restarted worker gets the accepted config replayed and serves the dynamic listener again.

@@ -34,8 +34,8 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
       uptime_current_epoch: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
       uptime_all_epochs: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
     }),
-    statsText: async (filter) => statsAsText(await stats(), { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
-    statsJson: async (filter) => statsAsJson(await stats(), { ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
+    statsText: async (filter, usedOnly) => statsAsText(await stats(), { usedOnly: usedOnly ?? false, ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
+    statsJson: async (filter, usedOnly) => statsAsJson(await stats(), { usedOnly: usedOnly ?? false, ...(filterRegex(filter) ? { filter: filterRegex(filter)! } : {}) }),
     prometheus: async () => statsAsPrometheus(await stats()),
     configDump: () => {
       const pack = (type: string, value: object) => registry.pack(`${ADMIN}.${type}`, value);

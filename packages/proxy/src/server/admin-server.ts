@@ -9,8 +9,8 @@ export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINI
 export interface AdminHandlers {
   state(): ServerState;
   serverInfo(): object;
-  statsText(filter?: string): Promise<string>;
-  statsJson(filter?: string): Promise<object>;
+  statsText(filter?: string, usedOnly?: boolean): Promise<string>;
+  statsJson(filter?: string, usedOnly?: boolean): Promise<object>;
   prometheus(): Promise<string>;
   configDump(): unknown;
   clustersText(): string;
@@ -70,8 +70,11 @@ export class AdminServer {
       }
       case '/server_info':
         return json(this.h.serverInfo());
-      case '/stats':
-        return url.searchParams.get('format') === 'json' ? json(await this.h.statsJson(filter)) : send(200, await this.h.statsText(filter));
+      case '/stats': {
+        // Envoy's `usedonly`: only stats that were ever written (pilot-agent's readiness asks for these).
+        const usedOnly = url.searchParams.has('usedonly');
+        return url.searchParams.get('format') === 'json' ? json(await this.h.statsJson(filter, usedOnly)) : send(200, await this.h.statsText(filter, usedOnly));
+      }
       case '/stats/prometheus':
         return send(200, await this.h.prometheus(), 'text/plain; version=0.0.4');
       case '/config_dump':

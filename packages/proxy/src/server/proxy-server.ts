@@ -20,6 +20,12 @@ import { adminHandlers } from './admin-handlers.js';
 import { ProxyListenerFactory } from './listener-factory.js';
 import { createRoutedHashing } from './request-hash.js';
 
+/** Where Envoy counts CDS and LDS updates (Envoy keeps RDS and EDS update stats per resource; not counted yet). */
+const UPDATE_STAT_PREFIX: Readonly<Record<string, string>> = {
+  'type.googleapis.com/envoy.config.cluster.v3.Cluster': 'cluster_manager.cds',
+  'type.googleapis.com/envoy.config.listener.v3.Listener': 'listener_manager.lds',
+};
+
 export type ProxyRole = 'single' | 'primary' | 'worker';
 
 /** The subset of AdsClient the subscription drives; a worker's relay implements it too. */
@@ -144,6 +150,7 @@ export class ProxyServer {
     const client = this.options.relay ?? this.createAdsClient(ads);
     const initial = new Set<string>();
     client.on('update', (u, verdict) => {
+      this.countUpdate(u.typeUrl, verdict.accepted);
       if (!verdict.accepted) return;
       this.options.workers?.publish(u);
       initial.add(u.typeUrl);
@@ -210,6 +217,17 @@ export class ProxyServer {
 
   adsState(): { connected: boolean } {
     return { connected: this.adsClient !== undefined };
+  }
+
+  /**
+   * Envoy's xDS update stats (`cluster_manager.cds.*`, `listener_manager.lds.*`, and per-type
+   * `update_attempt`/`update_success`/`update_rejected`), which pilot-agent's readiness reads.
+   */
+  private countUpdate(typeUrl: string, accepted: boolean): void {
+    const prefix = UPDATE_STAT_PREFIX[typeUrl];
+    if (!prefix) return;
+    this.stats.counter(`${prefix}.update_attempt`).value++;
+    this.stats.counter(`${prefix}.${accepted ? 'update_success' : 'update_rejected'}`).value++;
   }
 
   private goLive(): void {
