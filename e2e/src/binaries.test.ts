@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, run, runBinary } from './workspace.js';
 
-const NOT_BUILT = ['galley', 'mixs', 'citadel', 'sidecar-injector', 'pilot-agent'];
+const NOT_BUILT = ['galley', 'mixs', 'citadel', 'sidecar-injector'];
 const testdata = join(REPO_ROOT, 'packages', 'api', 'src', 'config', 'testdata');
 
 let dir = '';
@@ -24,6 +24,13 @@ describe('binaries of components not built yet', () => {
       expect(r.code, `${binary} ${args.join(' ')}`).not.toBe(0);
       expect(r.stdout + r.stderr).toContain('is not built yet');
     }
+  });
+
+  it('pilot-agent lists its proxy and istio-iptables commands', async () => {
+    const help = await runBinary('pilot-agent', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('proxy');
+    expect(help.stdout).toContain('istio-iptables');
   });
 
   it('pilot-discovery lists its discovery command and refuses to start without a config source', async () => {
