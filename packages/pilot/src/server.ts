@@ -125,6 +125,7 @@ export class PilotServer {
         configState: () => this.state,
         proxies: () => this.discovery.proxies(),
         connections: () => this.xds.connections(),
+        latestVersion: (group, typeUrl) => this.cache.getSnapshot(group)?.typeVersion(typeUrl) ?? '',
         pushStatus: () => this.discovery.status(),
         configDump: (id) => this.configDumpFor(id),
       });

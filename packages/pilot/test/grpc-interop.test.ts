@@ -163,6 +163,8 @@ describe('proxyless gRPC (grpc-js-xds) against pilot-discovery', () => {
     for (const t of ['cluster', 'listener', 'route', 'endpoint']) {
       expect(row![`${t}_sent`], t).not.toBe('');
       expect(row![`${t}_acked`], t).toBe(row![`${t}_sent`]);
+      expect(row![`${t}_synced`], t).toBe(true);
+      expect(row![`${t}_latest_version`], t).toBe(row![`${t}_acked_version`]);
     }
     const metrics = await (await fetch(`http://${pilot.monitoring}/metrics`)).text();
     expect(metrics).toMatch(/pilot_xds_pushes\{type="lds"\} [1-9]/);

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import type { ConfigState } from '../sources/config-source.js';
 import type { ConnectedProxy, PushStatus } from '../xds/discovery.js';
-import { syncRows } from './syncz.js';
+import { syncRows, type LatestVersion } from './syncz.js';
 
 /** What the debug pages read; the server (composition root) provides it. */
 export interface DebugState {
@@ -14,6 +14,8 @@ export interface DebugState {
   configState(): ConfigState;
   proxies(): ConnectedProxy[];
   connections(): StreamStatus[];
+  /** The version of a type Pilot holds now for a proxy group. */
+  latestVersion: LatestVersion;
   pushStatus(): PushStatus | undefined;
   /** The ConfigDump Pilot would send `proxyID` (`pod.namespace` or node ID), or undefined if not connected. */
   configDump(proxyId: string): unknown | undefined;
@@ -28,7 +30,7 @@ export function createDebugServer(state: DebugState): FastifyInstance {
 
   app.get('/ready', async (_req, reply) => (state.ready() ? reply.send('ready\n') : reply.code(503).send('not ready: config not loaded\n')));
 
-  app.get('/debug/syncz', async () => syncRows(state.connections(), state.proxies()));
+  app.get('/debug/syncz', async () => syncRows(state.connections(), state.proxies(), state.latestVersion));
 
   app.get('/debug/configz', async () => {
     const s = state.configState();

@@ -19,8 +19,15 @@ export interface SyncRow {
   [field: string]: unknown;
 }
 
-/** One row per stream. `<type>_sent`/`_acked` are nonces as in Istio; versions and the last NACK follow. */
-export function syncRows(connections: readonly StreamStatus[], proxies: readonly ConnectedProxy[]): SyncRow[] {
+/** The version Pilot holds now for a proxy group and type ('' when it serves none), to tell SYNCED from STALE. */
+export type LatestVersion = (group: string, typeUrl: string) => string;
+
+/**
+ * One row per stream. `<type>_sent`/`_acked` are nonces as in Istio; versions and the last NACK follow.
+ * `<type>_latest_version` is what Pilot would send now, and `<type>_synced` is true when the proxy has
+ * acknowledged exactly that (or never subscribed the type), so a caller can wait for convergence.
+ */
+export function syncRows(connections: readonly StreamStatus[], proxies: readonly ConnectedProxy[], latest: LatestVersion = () => ''): SyncRow[] {
   const byStream = new Map<number, ConnectedProxy>();
   for (const p of proxies) for (const s of p.streams) byStream.set(s, p);
   return connections.map((c) => {
@@ -38,6 +45,9 @@ export function syncRows(connections: readonly StreamStatus[], proxies: readonly
       row[`${field}_acked`] = t?.ackedNonce ?? '';
       row[`${field}_sent_version`] = t?.sentVersion ?? '';
       row[`${field}_acked_version`] = t?.ackedVersion ?? '';
+      const now = p ? latest(p.group, typeUrl) : '';
+      row[`${field}_latest_version`] = now;
+      row[`${field}_synced`] = !t?.sentNonce ? !t?.ackedNonce : t.sentNonce === t.ackedNonce && (now === '' || t.ackedVersion === now);
       if (t?.lastNack) row[`${field}_last_nack`] = t.lastNack;
     }
     return row;
