@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isKubeKind, validateKubeObject } from './kube-validate.js';
 
-const deployment = (patch: (d: Record<string, any>) => void = () => {}) => {
+const deployment = (patch?: (d: Record<string, any>) => void) => {
   const d: Record<string, any> = parse(`
 apiVersion: apps/v1
 kind: Deployment
@@ -27,7 +27,7 @@ spec:
           valueFrom: {fieldRef: {fieldPath: metadata.name}}
         readinessProbe: {httpGet: {path: /healthz, port: 3002}, periodSeconds: 2}
 `);
-  patch(d);
+  patch?.(d);
   return d;
 };
 
