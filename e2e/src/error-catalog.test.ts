@@ -3,12 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listErrors } from '@weft/base';
 import { CtlErrors } from '@weft/ctl';
+import { AgentErrors } from '@weft/pilot-agent';
 import { ProxyErrors } from '@weft/proxy';
 import { XdsErrors } from '@weft/xds';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './workspace.js';
 
-const catalogs = { ctl: CtlErrors, xds: XdsErrors, proxy: ProxyErrors };
+const catalogs = { ctl: CtlErrors, xds: XdsErrors, proxy: ProxyErrors, agent: AgentErrors };
 
 describe('error catalog', () => {
   it('docs/reference/errors.md lists every code of every catalog', async () => {

@@ -1,1 +1,2 @@
 // Public API of @weft/pilot-agent: named exports only.
+export { AgentErrors } from './errors.js';
