@@ -1,7 +1,7 @@
 // The record of what `weftctl local up` created on the host, written before each thing is created
 // (so a crash can never leave something unrecorded) and read by `down`, by the next `up` after a
 // crash, and by the cleanup that ends every run.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEFAULT_STATE_DIR = '/run/weft/local';
@@ -43,7 +43,9 @@ export function readState(stateDir: string): PlatformStateData | undefined {
 
 /** Writes the state atomically (temp file + rename), synchronously: callers record before they create. */
 export function writeState(stateDir: string, data: PlatformStateData): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // 0711: pod users (the proxy's uid 1337) must reach their own config dir below it, but cannot list it.
+  mkdirSync(stateDir, { recursive: true, mode: 0o711 });
+  chmodSync(stateDir, 0o711);
   const file = statePaths(stateDir).file;
   writeFileSync(`${file}.tmp`, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);

@@ -111,10 +111,19 @@ export class ListenerManager {
         address = `${bound.address}:${bound.port}`;
       }
       const useOriginalDst = config.use_original_dst?.value === true;
+      const originalDstFilter = hasOriginalDstFilter(config);
       server.on('connection', (socket) => {
         if (!this.admit(config.name, socket)) return;
         if (useOriginalDst) this.acceptCaptured(config.name, chains, socket);
-        else this.accept(config.name, chains, socket);
+        else {
+          // The original_dst listener filter (Istio's virtualInbound on 15006): the chains match on
+          // where the connection was headed before iptables redirected it, not on the listener's port.
+          if (originalDstFilter) {
+            const dst = originalDestination(socket);
+            if (dst) recordDestination(socket, dst);
+          }
+          this.accept(config.name, chains, socket);
+        }
       });
       server.on('error', (e) => this.log.error({ err: e, listener: config.name }, 'listener error'));
     }
@@ -214,4 +223,12 @@ export class ListenerManager {
     }
     chain.filter.onConnection(socket);
   }
+}
+
+const ORIGINAL_DST_NAMES = new Set(['envoy.filters.listener.original_dst', 'envoy.listener.original_dst']);
+const ORIGINAL_DST_TYPE = 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst';
+
+/** Whether the listener runs the original_dst listener filter (by name or typed_config). */
+export function hasOriginalDstFilter(listener: Listener__Output): boolean {
+  return (listener.listener_filters ?? []).some((f) => ORIGINAL_DST_NAMES.has(f.name) || f.typed_config?.type_url === ORIGINAL_DST_TYPE);
 }
