@@ -41,7 +41,7 @@ export default [
     rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
   },
   {
-    files: ['**/vitest.config.ts', '**/eslint.config.mjs'],
+    files: ['**/vitest.config.ts', '**/vitest.*.config.ts', '**/eslint.config.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 ];

@@ -65,8 +65,8 @@ export class LocalMesh {
   }
 
   /** Starts `weftctl local up` and resolves once it printed `weft local: ready` (rejects if it exits first). */
-  async up(files: readonly string[], timeoutMs = 300_000): Promise<void> {
-    const args = [WEFTCTL, 'local', 'up', ...files.flatMap((f) => ['-f', f]), '--ingress-port', String(this.ports.http), '--ingress-https-port', String(this.ports.https), '--ingress-tcp-port', String(this.ports.tcp), '--state-dir', this.stateDir, '--log-level', 'warn'];
+  async up(files: readonly string[], timeoutMs = 300_000, extra: readonly string[] = []): Promise<void> {
+    const args = [WEFTCTL, 'local', 'up', ...files.flatMap((f) => ['-f', f]), ...extra, '--ingress-port', String(this.ports.http), '--ingress-https-port', String(this.ports.https), '--ingress-tcp-port', String(this.ports.tcp), '--state-dir', this.stateDir, '--log-level', 'warn'];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exitCode = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

@@ -176,7 +176,7 @@ export const applyCommand: Command<typeof applyFlags> = {
       io.stderr('weftctl local apply: give the config with -f FILE or -f DIR\n');
       return 2;
     }
-    const valid = await validateInputs({ files: values.filename, namespace: values.namespace }, io);
+    const valid = await validateInputs({ files: values.filename, namespace: values.namespace, runningMaps: true }, io);
     if (!valid) return 1;
     if (!(await running(values['state-dir'], io, 'apply'))) return 1;
     const { inputs } = await readInputs(values.filename, io);

@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { lookupKind, parseConfigYaml, validateDocuments, type IstioConfig, type Issue, type ParsedDocument, type PathSegment } from '@weft/api';
 import type { CommandIO } from '@weft/base';
 import { readInputs } from '../validate/inputs.js';
-import { IMAGE_MAP_FILE, parseImageMap, type ImageMap } from './image-map.js';
+import { IMAGE_MAP_FILE, lookupImage, parseImageMap, type ImageMap } from './image-map.js';
 import type { KubeObject } from './kube/kube-objects.js';
 import { isKubeKind, validateKubeObject } from './kube/kube-validate.js';
 
@@ -138,4 +138,22 @@ export async function loadImageMaps(names: readonly string[], explicit: string |
     if (r.value) maps.push(r.value);
   }
   return { maps, errors };
+}
+
+/** Every container of a Deployment needs an image map entry, or its own command. */
+export function checkImages(set: Pick<ManifestSet, 'kube'>, maps: readonly ImageMap[]): Issue[] {
+  const issues: Issue[] = [];
+  for (const o of set.kube) {
+    if (o.kind !== 'Deployment') continue;
+    o.spec.template.spec.containers.forEach((c, i) => {
+      if (c.command || maps.some((m) => lookupImage(m, c.image))) return;
+      issues.push({
+        path: `spec.template.spec.containers[${i}].image`,
+        kind: 'Deployment',
+        name: o.metadata.name,
+        message: `image ${c.image} has no entry in ${maps.length > 0 ? maps.map((m) => m.file).join(', ') : 'a local-images.yaml next to the manifests (or --images FILE)'}, and the container sets no command`,
+      });
+    });
+  }
+  return issues;
 }

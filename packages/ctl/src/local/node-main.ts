@@ -12,7 +12,7 @@ import { serveControl, type ApplyRequest, type ApplyResponse, type StatusReport 
 import type { ImageMap } from './image-map.js';
 import { IngressForwarder, type Published } from './ingress-forwarder.js';
 import { AddressPool, type Cidr } from './ipam.js';
-import { validateManifestText, type ManifestSet } from './manifests.js';
+import { checkImages, validateManifestText, type ManifestSet } from './manifests.js';
 import { NodeNetwork } from './node-network.js';
 import { PilotClient } from './pilot-client.js';
 import { PlatformState, statePaths } from './platform-state.js';
@@ -117,8 +117,8 @@ export async function runNode(o: NodeOptions): Promise<number> {
   let ready = false;
   let stopRequested: () => void = () => undefined;
   const stop = new Promise<void>((resolve) => (stopRequested = resolve));
-  process.once('SIGINT', () => stopRequested());
-  process.once('SIGTERM', () => stopRequested());
+  process.on('SIGINT', () => stopRequested());
+  process.on('SIGTERM', () => stopRequested());
   const status = (): StatusReport => ({
     pods: cluster.podStatus(),
     services: cluster.serviceStatus(),
@@ -136,6 +136,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
       kube.push(...r.kube);
       istio.push(...r.istio);
     }
+    errors.push(...checkImages({ kube }, o.imageMaps).map(formatIssue));
     if (errors.length > 0) return { ok: false, lines: [], errors };
     try {
       const { lines, generations } = await cluster.apply(kube, istio);

@@ -5,16 +5,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { formatIssue, type Issue } from '@weft/api';
+import { formatIssue } from '@weft/api';
 import type { CommandIO, Logger } from '@weft/base';
 import { findBinaries, worldReadable } from './binaries.js';
 import { cleanupRun } from './cleanup.js';
 import { GATEWAY_PORTS } from './cluster.js';
 import { haveCommand, hasNetworkAdmin, mustRun } from './host-commands.js';
 import type { ImageMap } from './image-map.js';
-import { lookupImage } from './image-map.js';
 import { overlaps, type Cidr } from './ipam.js';
-import { loadImageMaps, loadManifests, type ManifestSet } from './manifests.js';
+import { checkImages, loadImageMaps, loadManifests, type ManifestSet } from './manifests.js';
 import { PlatformState, readState } from './platform-state.js';
 import type { Binaries } from './pod-plan.js';
 
@@ -72,28 +71,16 @@ export function checkHost(): string[] {
 }
 
 /** Every container image must map to a command before anything starts. */
-function checkImages(set: ManifestSet, maps: readonly ImageMap[]): Issue[] {
-  const issues: Issue[] = [];
-  for (const o of set.kube) {
-    if (o.kind !== 'Deployment') continue;
-    o.spec.template.spec.containers.forEach((c, i) => {
-      if (c.command || maps.some((m) => lookupImage(m, c.image))) return;
-      issues.push({
-        path: `spec.template.spec.containers[${i}].image`,
-        kind: 'Deployment',
-        name: o.metadata.name,
-        message: `image ${c.image} has no entry in ${maps.length > 0 ? maps.map((m) => m.file).join(', ') : 'a local-images.yaml next to the manifests (or --images FILE)'}, and the container sets no command`,
-      });
-    });
-  }
-  return issues;
-}
 
 /** Loads and validates the inputs; prints every problem. */
-export async function validateInputs(s: Pick<UpSettings, 'files' | 'namespace' | 'images'>, io: CommandIO): Promise<{ set: ManifestSet; maps: ImageMap[] } | undefined> {
+/**
+ * Validates `up`'s (or `apply`'s) inputs. `apply` passes `runningMaps: true`: without an image map
+ * beside its files, images are checked by the running platform against the maps `up` loaded.
+ */
+export async function validateInputs(s: Pick<UpSettings, 'files' | 'namespace' | 'images'> & { readonly runningMaps?: boolean }, io: CommandIO): Promise<{ set: ManifestSet; maps: ImageMap[] } | undefined> {
   const set = await loadManifests(s.files, io, s.namespace);
   const { maps, errors: mapErrors } = await loadImageMaps(s.files, s.images);
-  const errors = [...set.errors, ...mapErrors, ...checkImages(set, maps)];
+  const errors = [...set.errors, ...mapErrors, ...(s.runningMaps && maps.length === 0 ? [] : checkImages(set, maps))];
   for (const w of set.warnings) io.stderr(`warning: ${formatIssue(w)}\n`);
   for (const e of errors) io.stderr(`error: ${formatIssue(e)}\n`);
   if (errors.length > 0) {
@@ -172,8 +159,9 @@ export async function up(s: UpSettings, io: CommandIO, logger: Logger, ctlMain: 
     });
     // The node process holds the sockets now; this process must not accept on them.
     for (const x of servers) x.server.close();
-    // ^C reaches both processes; the node process drains, then this one cleans up.
-    const onInt = () => undefined;
+    // ^C from a terminal reaches both processes, a kill only this one: pass it on either way (the node
+    // process treats repeats as one), it drains, then this one cleans up.
+    const onInt = () => child.kill('SIGINT');
     const onTerm = () => child.kill('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
