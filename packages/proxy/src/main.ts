@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { loadProtoRegistry } from '@weft/api';
 import { createLogger, flag, processIO, runCommand, type Command, type CommandIO } from '@weft/base';
 import { loadBootstrap } from './config/bootstrap.js';
+import { DRAIN_STRATEGIES, type DrainStrategy } from './listener/drain-strategy.js';
 import { AdsRelay, serveWorkerChannel } from './server/ads-relay.js';
 import { ProxyServer, type ProxyServerOptions } from './server/proxy-server.js';
 import { WORKER_SLOT_ENV, WorkerPool } from './server/worker-pool.js';
@@ -10,10 +11,14 @@ import { statStoreOptionsFromConfig } from './stats/stats-config.js';
 
 const LEVELS: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', critical: 'fatal', off: 'silent' };
 
+/** After shutdown, how long the event loop may take to empty before the process exits regardless. */
+const EXIT_GRACE_MS = 2_000;
+
 const flags = {
   'config-path': flag('string', 'Envoy v3 bootstrap file (JSON or YAML)', { short: 'c' }),
   'log-level': flag('string', 'log level: trace, debug, info, warning, error, critical, off', { short: 'l', default: 'info' }),
-  'drain-time-s': flag('int', 'seconds to let connections drain on shutdown', { default: 600 }),
+  'drain-time-s': flag('int', 'seconds connections may drain on shutdown (SIGTERM, /quitquitquit) before the rest are closed; the proxy exits as soon as none is left', { default: 600 }),
+  'drain-strategy': flag('string', 'immediate: every connection is asked to close when the drain starts; gradual: a share growing over the drain time', { default: 'immediate' }),
   'service-cluster': flag('string', 'overrides node.cluster of the bootstrap'),
   'service-node': flag('string', 'overrides node.id of the bootstrap'),
   concurrency: flag('int', 'worker processes serving traffic; with N > 1 a primary process holds the one ADS stream and the admin API', { default: 1 }),
@@ -40,6 +45,16 @@ export const weftProxy: Command<typeof flags> = {
       io.stderr(`weft-proxy: --concurrency must be a positive integer\n`);
       return 2;
     }
+    const drainTimeS = values['drain-time-s'];
+    if (!Number.isInteger(drainTimeS) || drainTimeS < 0) {
+      io.stderr(`weft-proxy: --drain-time-s must be a non-negative integer\n`);
+      return 2;
+    }
+    const drainStrategy = values['drain-strategy'] as DrainStrategy;
+    if (!DRAIN_STRATEGIES.includes(drainStrategy)) {
+      io.stderr(`weft-proxy: --drain-strategy must be one of ${DRAIN_STRATEGIES.join(', ')}\n`);
+      return 2;
+    }
     const registry = loadProtoRegistry();
     const loaded = await loadBootstrap(registry, path);
     if (!loaded.ok) {
@@ -53,7 +68,7 @@ export const weftProxy: Command<typeof flags> = {
     let logger = createLogger({ component: 'proxy', level: level as 'info' });
     let quit: () => void = () => undefined;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    const base: ProxyServerOptions = { bootstrap, registry, logger, drainTimeS: values['drain-time-s'], concurrency, onQuit: () => quit() };
+    const base: ProxyServerOptions = { bootstrap, registry, logger, drainTimeS, drainStrategy, concurrency, onQuit: () => quit() };
     let server: ProxyServer;
     let pool: WorkerPool | undefined;
     let relay: AdsRelay | undefined;
@@ -65,7 +80,7 @@ export const weftProxy: Command<typeof flags> = {
       // Must precede the first fork: the kernel, not the primary, spreads connections over the workers.
       cluster.schedulingPolicy = cluster.SCHED_NONE;
       const statOptions = statStoreOptionsFromConfig(bootstrap.stats_config).value ?? {};
-      pool = new WorkerPool({ count: concurrency, registry, logger, statOptions, needsXds: Boolean(bootstrap.dynamic_resources?.ads_config), drainTimeS: values['drain-time-s'] });
+      pool = new WorkerPool({ count: concurrency, registry, logger, statOptions, needsXds: Boolean(bootstrap.dynamic_resources?.ads_config), drainTimeS });
       server = new ProxyServer({ ...base, role: 'primary', workers: pool });
     } else {
       server = new ProxyServer(base);
@@ -89,10 +104,17 @@ export const weftProxy: Command<typeof flags> = {
     process.once('SIGTERM', () => quit());
     await quitting;
     logger.info('shutting down');
+    // DRAINING at once (the primary's /ready answers 503 while its workers drain).
+    server.startDrain();
     await pool?.stop();
     await server.stop();
     // A worker's IPC channel would keep it alive.
     if (relay && process.connected) process.disconnect();
+    // Everything is closed; should a handle still hold the event loop, exit anyway rather than linger.
+    setTimeout(() => {
+      logger.warn('handles still open after shutdown; exiting');
+      process.exit(0);
+    }, EXIT_GRACE_MS).unref();
     return 0;
   },
 };

@@ -1,16 +1,19 @@
 // http_connection_manager: HTTP/1.1 and HTTP/2 (h2c by preface) on accepted sockets, the route
 // decision once per request, then the HTTP filter chain (fault → cors → router). Node's own parsers
 // give header size limits (431), smuggling protection (400) and request_headers_timeout (408 and
-// close); http2-session-guard.ts adds rapid-reset and dead-peer protection for HTTP/2.
+// close); http2-session-guard.ts adds rapid-reset and dead-peer protection for HTTP/2; a draining
+// listener discourages its connections through connection-drain.ts.
 import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Logger } from '@weft/base';
+import type { DrainSettings } from '../listener/drain-strategy.js';
 import type { NetworkFilter } from '../listener/listener-manager.js';
 import { createRequestHead, type RequestHead } from '../router/request-head.js';
 import type { RouteDecision, RouteTable } from '../router/index.js';
 import { ensureRequestId, forwardedHeaders, upstreamRequestHeaders, type HeaderMap } from './headers.js';
 import type { HttpFilter, StreamContext } from './http-filter.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { downstreamConnectionOf, tagDownstreamConnection, type DownstreamConnection } from './downstream-connection.js';
 import { Http1Request, Http1Response, Http2Request, Http2Response, type MeteredRequest, type MeteredResponse } from './downstream-streams.js';
 import { guardHttp2Session } from './http2-session-guard.js';
@@ -26,6 +29,9 @@ const H2_IDLE_PROBE_MS = 2_000;
 const H2_PROBE_TIMEOUT_MS = 3_000;
 /** Envoy's default max_concurrent_streams (and the largest value HTTP/2 SETTINGS allow Envoy to send). */
 const H2_MAX_CONCURRENT_STREAMS = 2_147_483_647;
+/** Envoy's default HCM drain_timeout. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+const DEFAULT_DRAIN: DrainSettings = { strategy: 'immediate', timeMs: 600_000 };
 
 /** Where the connection manager finds its routes: inline, or an RDS name looked up per request. */
 export interface RouteSource {
@@ -48,6 +54,12 @@ export interface ConnectionManagerOptions {
   readonly random?: () => number;
   /** Called when a request completes, for stats and the access log. */
   readonly onComplete?: (ctx: CompletedStream) => void;
+  /** --drain-strategy and --drain-time-s (default immediate, 600 s). */
+  readonly drain?: DrainSettings;
+  /** drain_timeout: drain start to closing idle HTTP/1.1 connections and the final HTTP/2 GOAWAY (default 5 s). */
+  readonly drainTimeoutMs?: number;
+  /** A connection was asked to close by the drain (http.<prefix>.downstream_cx_drain_close). */
+  readonly onDrainClose?: () => void;
 }
 
 export interface CompletedStream {
@@ -92,11 +104,25 @@ function streamGone(req: Req, res: Res): boolean {
 export class HttpConnectionManager implements NetworkFilter {
   private readonly h1: http.Server<typeof Http1Request, typeof Http1Response>;
   private readonly h2: http2.Http2Server<typeof http.IncomingMessage, typeof http.ServerResponse, typeof Http2Request, typeof Http2Response>;
-  private draining = false;
   private readonly random: () => number;
+  private readonly drainer: ConnectionDrain;
+  /** The HTTP/1.1 codec was closed (its timers stopped) after the drain took its last connection. */
+  private h1Stopped = false;
 
   constructor(private readonly options: ConnectionManagerOptions) {
     this.random = options.random ?? Math.random;
+    this.drainer = new ConnectionDrain({
+      settings: options.drain ?? DEFAULT_DRAIN,
+      drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      random: this.random,
+      ...(options.onDrainClose ? { onDrainClose: options.onDrainClose } : {}),
+      closeIdleHttp1: () => this.h1.closeIdleConnections(),
+      onHttp1Gone: () => {
+        // server.close() stops the headers-timeout check, so a drained manager can be collected.
+        this.h1.close();
+        this.h1Stopped = true;
+      },
+    });
     const handler = (req: Req, res: Res & MeteredResponse) => {
       this.handle(req, res).catch((e: unknown) => options.logger.error({ err: e }, 'HTTP stream failed'));
     };
@@ -135,6 +161,7 @@ export class HttpConnectionManager implements NetworkFilter {
     );
     this.h2.on('sessionError', () => undefined);
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      this.drainer.trackHttp2(session);
       const connectionWindow = h2.initialConnectionWindowSize;
       if (connectionWindow) session.once('connect', () => session.setLocalWindowSize(Math.min(connectionWindow, 2 ** 31 - 1)));
       guardHttp2Session(session, {
@@ -147,16 +174,15 @@ export class HttpConnectionManager implements NetworkFilter {
   }
 
   onConnection(socket: net.Socket): void {
-    if (this.draining) {
-      socket.destroy();
-      return;
-    }
+    // A draining manager still serves what arrives (a graceful /drain_listeners keeps accepting):
+    // its responses ask the connection to close.
     tagDownstreamConnection(socket);
-    if (this.options.codec === 'HTTP1') return void this.h1.emit('connection', socket);
+    if (this.options.codec === 'HTTP1') return this.toHttp1(socket);
     if (this.options.codec === 'HTTP2') return void this.h2.emit('connection', socket);
     // AUTO on terminated TLS: the protocol the handshake negotiated by ALPN decides the codec.
     const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
-    if (alpn === 'h2' || alpn === 'http/1.1') return void (alpn === 'h2' ? this.h2 : this.h1).emit('connection', socket);
+    if (alpn === 'h2') return void this.h2.emit('connection', socket);
+    if (alpn === 'http/1.1') return this.toHttp1(socket);
     // AUTO: HTTP/2 with prior knowledge starts with the connection preface; anything else is HTTP/1.1.
     // Until a codec owns the socket, a reset or a silent client must close it, not crash or linger.
     const onError = () => socket.destroy();
@@ -164,7 +190,9 @@ export class HttpConnectionManager implements NetworkFilter {
     socket.on('error', onError);
     socket.on('timeout', onTimeout);
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS);
+    const decided = this.drainer.trackUndecided(socket);
     socket.once('data', (chunk: Buffer) => {
+      decided();
       socket.removeListener('error', onError);
       socket.removeListener('timeout', onTimeout);
       socket.setTimeout(0);
@@ -177,16 +205,23 @@ export class HttpConnectionManager implements NetworkFilter {
         this.h2.emit('connection', socket);
         return;
       }
-      this.h1.emit('connection', socket);
+      this.toHttp1(socket);
       socket.resume();
     });
   }
 
   drain(): void {
-    this.draining = true;
-    this.h1.closeIdleConnections?.();
-    this.h1.close();
-    this.h2.close();
+    this.drainer.start();
+  }
+
+  private toHttp1(socket: net.Socket): void {
+    if (this.h1Stopped) {
+      // A connection after the drain closed the codec: restart its headers-timeout check.
+      this.h1Stopped = false;
+      this.h1.emit('listening');
+    }
+    this.drainer.trackHttp1(socket);
+    this.h1.emit('connection', socket);
   }
 
   private async handle(req: Req, res: Res & MeteredResponse): Promise<void> {
@@ -194,6 +229,7 @@ export class HttpConnectionManager implements NetworkFilter {
     // A client that reset the stream before it was handled (HTTP/2 rapid reset) costs nothing more.
     if (streamGone(req, res)) return;
     const isH2 = req.httpVersionMajor === 2;
+    this.discourage(req, res);
     const authority = String((isH2 ? req.headers[':authority'] : req.headers.host) ?? '');
     const path = req.url ?? '/';
     // Connections terminated by a TLS filter chain arrive as TLSSockets (encrypted === true).
@@ -266,6 +302,7 @@ export class HttpConnectionManager implements NetworkFilter {
     res.once('finish', () => {
       finished = true;
       complete();
+      if (!isH2) this.drainer.onHttp1ResponseDone();
     });
     res.once('close', complete);
     try {
@@ -279,6 +316,19 @@ export class HttpConnectionManager implements NetworkFilter {
       this.options.logger.error({ err: e, path }, 'HTTP filter failed');
       ctx.sendLocalReply(500, 'internal error');
     }
+  }
+
+  /** On a draining listener: HTTP/1.1 answers `connection: close`; an HTTP/2 stream may pick its connection for GOAWAY. */
+  private discourage(req: Req, res: Res): void {
+    if ('stream' in res) {
+      if (this.drainer.draining) this.drainer.onHttp2Stream(res.stream.session as http2.ServerHttp2Session | undefined);
+      return;
+    }
+    const h1 = res as Http1Response;
+    // Decided when the head is written, so a request in flight when the drain starts is answered `connection: close` too.
+    h1.beforeHead = () => {
+      if (h1.shouldKeepAlive && this.drainer.closeHttp1Response(req.socket)) h1.shouldKeepAlive = false;
+    };
   }
 }
 

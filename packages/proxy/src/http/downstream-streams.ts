@@ -44,12 +44,18 @@ export class Http1Request extends http.IncomingMessage implements MeteredRequest
 export class Http1Response extends http.ServerResponse<Http1Request> implements MeteredResponse {
   bytesSent = 0;
   headersSentAt: number | undefined;
+  /**
+   * Called once, just before the response head is written (also for Node's implicit head): the
+   * connection manager's last chance to answer `connection: close` on a draining listener.
+   */
+  beforeHead: (() => void) | undefined;
   /** writeHead's headers object: Node writes it out without keeping it when none were set before. */
   private headersGiven: Headers | undefined;
 
   override writeHead(statusCode: number, a?: string | Headers | http.OutgoingHttpHeader[], b?: Headers | http.OutgoingHttpHeader[]): this {
     const headers = typeof a === 'string' ? b : a;
     if (headers && !Array.isArray(headers)) this.headersGiven = headers as Headers;
+    if (this.headersSentAt === undefined) this.beforeHead?.();
     this.headersSentAt ??= Date.now();
     if (typeof a === 'string') return super.writeHead(statusCode, a, b);
     return super.writeHead(statusCode, a);

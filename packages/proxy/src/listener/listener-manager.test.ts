@@ -35,7 +35,10 @@ function read(address: string): Promise<string> {
 }
 
 let manager: ListenerManager | undefined;
-afterEach(() => manager?.drainAll());
+afterEach(() => {
+  manager?.shutdown();
+  manager?.closeAllConnections();
+});
 
 describe('ListenerManager', () => {
   it('binds, replaces in place on the same address (draining the old chains), and removes', async () => {
@@ -122,5 +125,100 @@ describe('connection limits', () => {
       })
       .toBeGreaterThanOrEqual(3);
     for (const s of held) s.destroy();
+  });
+});
+
+describe('draining', () => {
+  /** A chain that keeps every connection open and records its drain. */
+  function holding(held: net.Socket[], drained: string[]): ListenerFactory {
+    return {
+      build(l: Listener__Output) {
+        const chain = { name: `${l.name}#0`, filter: { onConnection: (s: net.Socket) => void held.push(s), drain: () => void drained.push(l.name) } };
+        return { chains: [chain], select: () => chain };
+      },
+    };
+  }
+
+  function open(address: string): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+    const [host, port] = address.split(':');
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), host, () => resolve({ socket, closed: new Promise((r) => socket.once('close', () => r())) }));
+      socket.on('error', () => undefined);
+      socket.once('error', reject);
+    });
+  }
+
+  const inbound = (name: string) => ({ ...listener(name, 0), traffic_direction: 'INBOUND' }) as Listener__Output;
+
+  it('shutdown stops accepting, drains every chain, starts no later listener and reports idle once the last connection closes', async () => {
+    const held: net.Socket[] = [];
+    const drained: string[] = [];
+    manager = new ListenerManager(holding(held, drained), silentLogger());
+    await manager.addOrUpdate(listener('web', 0));
+    const address = manager.boundAddress('web')!;
+    const client = await open(address);
+    await expect.poll(() => held.length).toBe(1);
+    manager.shutdown();
+    expect(drained).toEqual(['web']);
+    expect(manager.drainingListeners()).toBe(1);
+    await expect(open(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await manager.addOrUpdate(listener('late', 0));
+    expect(manager.names()).toEqual([]);
+    expect(await manager.whenIdle(0)).toBe(false);
+    const idle = manager.whenIdle(10_000);
+    client.socket.destroy();
+    expect(await idle).toBe(true);
+    expect(manager.drainingListeners()).toBe(0);
+  });
+
+  it('closes what is left of a removed listener after the drain time', async () => {
+    const held: net.Socket[] = [];
+    manager = new ListenerManager(holding(held, []), silentLogger(), undefined, {}, { timeMs: 50 });
+    await manager.addOrUpdate(listener('web', 0));
+    const client = await open(manager.boundAddress('web')!);
+    await expect.poll(() => held.length).toBe(1);
+    manager.remove('web');
+    expect(manager.drainingListeners()).toBe(1);
+    await client.closed;
+    expect(await manager.whenIdle(1000)).toBe(true);
+  });
+
+  it('/drain_listeners?inboundonly stops only inbound listeners, and keeps their connections', async () => {
+    const held: net.Socket[] = [];
+    const drained: string[] = [];
+    manager = new ListenerManager(holding(held, drained), silentLogger());
+    await manager.addOrUpdate(inbound('in'));
+    await manager.addOrUpdate(listener('out', 0));
+    const inAddress = manager.boundAddress('in')!;
+    const outAddress = manager.boundAddress('out')!;
+    const kept = await open(inAddress);
+    await expect.poll(() => held.length).toBe(1);
+    manager.drainListeners({ inboundOnly: true, graceful: false });
+    expect(drained).toEqual([]);
+    await expect(open(inAddress)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await open(outAddress);
+    await expect.poll(() => held.length).toBe(2);
+    expect(kept.socket.destroyed).toBe(false);
+    // LDS starts no inbound listener any more, outbound ones still.
+    await manager.addOrUpdate(inbound('in2'));
+    await manager.addOrUpdate(listener('out2', 0));
+    expect(manager.names().sort()).toEqual(['out', 'out2']);
+  });
+
+  it('/drain_listeners?graceful keeps accepting while the chains drain, then stops after the drain time', async () => {
+    const held: net.Socket[] = [];
+    const drained: string[] = [];
+    manager = new ListenerManager(holding(held, drained), silentLogger(), undefined, {}, { timeMs: 200 });
+    await manager.addOrUpdate(listener('web', 0));
+    const address = manager.boundAddress('web')!;
+    manager.drainListeners({ inboundOnly: false, graceful: true });
+    expect(drained).toEqual(['web']);
+    expect(manager.drainingListeners()).toBe(1);
+    await open(address);
+    await expect.poll(() => held.length).toBe(1);
+    await expect.poll(() => manager!.names()).toEqual([]);
+    await expect(open(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // The connections accepted before the end carry on (the process is not exiting).
+    expect(held[0]!.destroyed).toBe(false);
   });
 });

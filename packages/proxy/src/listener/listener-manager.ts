@@ -1,6 +1,8 @@
 // Binds and replaces listeners (static and LDS). Each accepted connection gets a filter chain
 // (filter_chain_match) and is handed to that chain's network filter. A changed listener binds the
-// new config first, then drains the old one; a removed listener stops accepting and drains.
+// new config first, then drains the old one; a removed listener stops accepting and drains. Every
+// downstream connection is tracked with the listener generation that serves it, so the server's
+// drain knows when none is left, and a drained generation's stragglers are closed after the drain time.
 import net from 'node:net';
 import type { Listener__Output } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
@@ -10,7 +12,10 @@ import { originalDestination, recordDestination } from './original-dst.js';
 /** A terminal network filter instance (http_connection_manager, tcp_proxy) built from a filter chain. */
 export interface NetworkFilter {
   onConnection(socket: net.Socket): void;
-  /** Stops accepting new streams on existing connections and closes them when idle. */
+  /**
+   * Starts draining (idempotent): existing connections are asked to close (HTTP/1.1 `connection:
+   * close`, HTTP/2 GOAWAY) and idle ones are closed; connections that still arrive are served the same way.
+   */
   drain(): void;
 }
 
@@ -20,6 +25,19 @@ export interface ConnectionLimits {
   /** The process-wide limit on open downstream connections. */
   readonly global?: number;
   readonly onOverflow?: (listener: string, which: 'listener' | 'global') => void;
+}
+
+export interface ListenerDrainOptions {
+  /** --drain-time-s: how long a removed, replaced or gracefully drained listener drains (default 600 s). */
+  readonly timeMs?: number;
+}
+
+/** Which listeners /drain_listeners acts on, and how. */
+export interface DrainListenersRequest {
+  /** Only listeners with traffic_direction INBOUND (Envoy's `?inboundonly`). */
+  readonly inboundOnly: boolean;
+  /** Discourage connections for the drain time, then stop accepting (`?graceful`); else stop accepting at once. */
+  readonly graceful: boolean;
 }
 
 export interface ActiveFilterChain {
@@ -32,13 +50,23 @@ export interface ListenerFactory {
   build(listener: Listener__Output): { select(socket: net.Socket): ActiveFilterChain | undefined; chains: readonly ActiveFilterChain[] };
 }
 
-interface Active {
+/** One bound config of a listener, with the connections its chains serve. */
+interface Generation {
   readonly config: Listener__Output;
   readonly key: string;
   readonly server: net.Server | undefined;
   readonly chains: ReturnType<ListenerFactory['build']>;
   readonly address: string;
+  readonly connections: Set<net.Socket>;
+  /** Its listen socket is open and hands connections to its chains. */
+  accepting: boolean;
+  /** Its chains were told to drain. */
+  draining: boolean;
+  /** The graceful drain's end, or the force-close of a retired generation's last connections. */
+  timer: NodeJS.Timeout | undefined;
 }
+
+const DEFAULT_DRAIN_TIME_MS = 600_000;
 
 function addressOf(l: Listener__Output): { host: string; port: number } | undefined {
   const sa = l.address?.socket_address;
@@ -47,8 +75,16 @@ function addressOf(l: Listener__Output): { host: string; port: number } | undefi
 }
 
 export class ListenerManager {
-  private readonly active = new Map<string, Active>();
+  private readonly active = new Map<string, Generation>();
+  /** Generations no longer in `active` that still accept (never) or hold connections. */
+  private readonly retired = new Set<Generation>();
   private readonly log: Logger;
+  private readonly drainTimeMs: number;
+  /** Every open downstream connection handed to a chain, over all generations. */
+  private readonly connections = new Set<net.Socket>();
+  private readonly idleWaiters = new Set<() => void>();
+  /** After the server drain or /drain_listeners: LDS no longer starts or changes listeners in this scope. */
+  private stopped: 'none' | 'inbound' | 'all' = 'none';
 
   /** Open downstream connections per bound listener, and in total (for the connection limits). */
   private readonly open = new Map<string, number>();
@@ -59,13 +95,23 @@ export class ListenerManager {
     logger: Logger,
     private readonly onConnection?: (listener: string) => void,
     private readonly limits: ConnectionLimits = {},
+    drain: ListenerDrainOptions = {},
   ) {
     this.log = moduleLogger(logger, 'listener-manager');
+    this.drainTimeMs = drain.timeMs ?? DEFAULT_DRAIN_TIME_MS;
   }
 
   /** Open downstream connections over every listener (server.total_connections). */
   openConnections(): number {
     return this.openTotal;
+  }
+
+  /** Listener generations draining (listener_manager.total_listeners_draining). */
+  drainingListeners(): number {
+    let n = 0;
+    for (const g of this.active.values()) if (g.draining) n++;
+    for (const g of this.retired) if (g.draining) n++;
+    return n;
   }
 
   names(): string[] {
@@ -83,6 +129,10 @@ export class ListenerManager {
 
   /** Adds or replaces a listener. Throws a WeftError when the address cannot be bound. */
   async addOrUpdate(config: Listener__Output): Promise<void> {
+    if (this.isStopped(config)) {
+      this.log.info({ listener: config.name }, 'listeners are stopped (draining); the listener is not started');
+      return;
+    }
     const key = JSON.stringify(config);
     const existing = this.active.get(config.name);
     if (existing?.key === key) return;
@@ -93,10 +143,11 @@ export class ListenerManager {
     let server: net.Server | undefined;
     let address = addr ? `${addr.host}:${addr.port}` : '';
     if (bind && addr) {
-      if (existing?.server && existing.address === `${addr.host}:${addr.port}` && addr.port !== 0) {
+      if (existing?.server && existing.accepting && existing.address === `${addr.host}:${addr.port}` && addr.port !== 0) {
         // Same address: keep the socket, swap the chains (Envoy would hand the socket over too).
         server = existing.server;
         server.removeAllListeners('connection');
+        existing.accepting = false;
       } else {
         server = net.createServer({ pauseOnConnect: false, noDelay: true });
         try {
@@ -109,12 +160,16 @@ export class ListenerManager {
         }
         const bound = server.address() as net.AddressInfo;
         address = `${bound.address}:${bound.port}`;
+        server.on('error', (e) => this.log.error({ err: e, listener: config.name }, 'listener error'));
       }
+    }
+    const gen: Generation = { config, key, server, chains, address, connections: new Set(), accepting: server !== undefined, draining: false, timer: undefined };
+    if (server) {
       const useOriginalDst = config.use_original_dst?.value === true;
       const originalDstFilter = hasOriginalDstFilter(config);
-      server.on('connection', (socket) => {
+      server.on('connection', (socket: net.Socket) => {
         if (!this.admit(config.name, socket)) return;
-        if (useOriginalDst) this.acceptCaptured(config.name, chains, socket);
+        if (useOriginalDst) this.acceptCaptured(gen, socket);
         else {
           // The original_dst listener filter (Istio's virtualInbound on 15006): the chains match on
           // where the connection was headed before iptables redirected it, not on the listener's port.
@@ -122,15 +177,14 @@ export class ListenerManager {
             const dst = originalDestination(socket);
             if (dst) recordDestination(socket, dst);
           }
-          this.accept(config.name, chains, socket);
+          this.accept(gen, socket);
         }
       });
-      server.on('error', (e) => this.log.error({ err: e, listener: config.name }, 'listener error'));
     }
-    this.active.set(config.name, { config, key, server, chains, address });
+    this.active.set(config.name, gen);
     if (existing) {
-      if (existing.server && existing.server !== server) existing.server.close();
-      for (const c of existing.chains.chains) c.filter.drain();
+      // Envoy drains the old listener for the drain time, then closes what is left of it.
+      this.retire(existing, { closeServer: existing.server !== server, drain: true, forceCloseAfterMs: this.drainTimeMs });
       this.log.info({ listener: config.name, address }, 'listener updated');
     } else {
       this.log.info({ listener: config.name, address }, 'listener added');
@@ -141,7 +195,7 @@ export class ListenerManager {
   handOff(name: string, socket: net.Socket): boolean {
     const a = this.active.get(name);
     if (!a) return false;
-    this.accept(name, a.chains, socket);
+    this.accept(a, socket);
     return true;
   }
 
@@ -157,18 +211,121 @@ export class ListenerManager {
     return wildcard;
   }
 
+  /** LDS removed the listener: it stops accepting and drains; what is left after the drain time is closed. */
   remove(name: string): void {
     const a = this.active.get(name);
     if (!a) return;
     this.active.delete(name);
-    a.server?.close();
-    for (const c of a.chains.chains) c.filter.drain();
+    this.retire(a, { closeServer: true, drain: true, forceCloseAfterMs: this.drainTimeMs });
     this.log.info({ listener: name }, 'listener removed');
   }
 
-  /** Stops accepting everywhere and drains every chain. */
-  drainAll(): void {
-    for (const name of [...this.active.keys()]) this.remove(name);
+  /**
+   * Envoy's POST /drain_listeners. Not graceful: the listeners stop accepting at once and their
+   * connections carry on untouched. Graceful: they keep accepting while every connection is asked to
+   * close for the drain time, then stop accepting. Either way LDS starts no more listeners in the scope.
+   */
+  drainListeners(request: DrainListenersRequest): void {
+    if (this.stopped !== 'all') this.stopped = request.inboundOnly ? 'inbound' : 'all';
+    for (const [name, gen] of [...this.active]) {
+      if (request.inboundOnly && gen.config.traffic_direction !== 'INBOUND') continue;
+      if (!request.graceful) {
+        this.active.delete(name);
+        this.retire(gen, { closeServer: true, drain: false });
+        continue;
+      }
+      if (gen.draining) continue;
+      this.drainChains(gen);
+      gen.timer = setTimeout(() => {
+        if (this.active.get(name) !== gen) return;
+        this.active.delete(name);
+        this.retire(gen, { closeServer: true, drain: true });
+      }, this.drainTimeMs).unref();
+    }
+    this.log.info({ ...request, listeners: this.drainingListeners() }, 'draining listeners');
+  }
+
+  /**
+   * The server drain (SIGTERM, /quitquitquit): every listener stops accepting now and every
+   * connection is asked to close; whenIdle() tells when none is left.
+   */
+  shutdown(): void {
+    this.stopped = 'all';
+    for (const [name, gen] of [...this.active]) {
+      this.active.delete(name);
+      this.retire(gen, { closeServer: true, drain: true });
+    }
+    for (const gen of this.retired) this.drainChains(gen);
+  }
+
+  /** Resolves true once no downstream connection is open, or false when `timeoutMs` passes first. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.connections.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(this.connections.size === 0);
+      }, Math.max(0, timeoutMs));
+      this.idleWaiters.add(done);
+    });
+  }
+
+  /** Closes every downstream connection still open (the drain time is over); returns how many. */
+  closeAllConnections(): number {
+    const open = [...this.connections];
+    for (const s of open) s.destroy();
+    return open.length;
+  }
+
+  private isStopped(config: Listener__Output): boolean {
+    return this.stopped === 'all' || (this.stopped === 'inbound' && config.traffic_direction === 'INBOUND');
+  }
+
+  private drainChains(gen: Generation): void {
+    if (gen.draining) return;
+    gen.draining = true;
+    for (const c of gen.chains.chains) c.filter.drain();
+  }
+
+  /** Takes a generation out of service: it accepts no more and, when asked, drains; `forceCloseAfterMs` bounds its connections. */
+  private retire(gen: Generation, how: { closeServer: boolean; drain: boolean; forceCloseAfterMs?: number }): void {
+    clearTimeout(gen.timer);
+    gen.timer = undefined;
+    if (how.closeServer && gen.accepting) gen.server?.close();
+    gen.accepting = false;
+    if (how.drain) this.drainChains(gen);
+    this.retired.add(gen);
+    if (how.forceCloseAfterMs !== undefined && gen.connections.size > 0) {
+      gen.timer = setTimeout(() => {
+        this.log.info({ listener: gen.config.name, connections: gen.connections.size }, 'drain time is over; closing the drained listener\'s connections');
+        for (const s of gen.connections) s.destroy();
+      }, how.forceCloseAfterMs).unref();
+    }
+    this.settle(gen);
+  }
+
+  /** Forgets a retired generation once nothing of it is left. */
+  private settle(gen: Generation): void {
+    if (!this.retired.has(gen) || gen.accepting || gen.connections.size > 0) return;
+    clearTimeout(gen.timer);
+    this.retired.delete(gen);
+  }
+
+  private track(gen: Generation, socket: net.Socket): void {
+    gen.connections.add(socket);
+    this.connections.add(socket);
+    socket.once('close', () => {
+      gen.connections.delete(socket);
+      this.connections.delete(socket);
+      this.settle(gen);
+      if (this.connections.size > 0) return;
+      for (const w of [...this.idleWaiters]) w();
+      this.idleWaiters.clear();
+    });
   }
 
   /**
@@ -199,28 +356,29 @@ export class ListenerManager {
    * goes to the listener bound to its original destination (exact address first, then 0.0.0.0 on the
    * port); with none, this listener's own chains take it, matching on the original destination.
    */
-  private acceptCaptured(name: string, chains: ReturnType<ListenerFactory['build']>, socket: net.Socket): void {
+  private acceptCaptured(gen: Generation, socket: net.Socket): void {
     const dst = originalDestination(socket);
     if (dst) {
       recordDestination(socket, dst);
       const target = this.findByPort(dst.port, dst.address);
-      const active = target && target !== name ? this.active.get(target) : undefined;
+      const active = target && target !== gen.config.name ? this.active.get(target) : undefined;
       if (active) {
-        this.accept(target!, active.chains, socket);
+        this.accept(active, socket);
         return;
       }
     }
-    this.accept(name, chains, socket);
+    this.accept(gen, socket);
   }
 
-  private accept(name: string, chains: ReturnType<ListenerFactory['build']>, socket: net.Socket): void {
-    this.onConnection?.(name);
-    const chain = chains.select(socket);
+  private accept(gen: Generation, socket: net.Socket): void {
+    this.onConnection?.(gen.config.name);
+    const chain = gen.chains.select(socket);
     if (!chain) {
       // Envoy closes connections that match no filter chain (stat no_filter_chain_match).
       socket.destroy();
       return;
     }
+    this.track(gen, socket);
     chain.filter.onConnection(socket);
   }
 }

@@ -29,7 +29,11 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
       version: `weft-proxy/${VERSION}`,
       state: server.currentState(),
       hot_restart_version: 'disabled',
-      command_line_options: { concurrency: server.options.concurrency ?? 1, drain_time: `${server.options.drainTimeS}s` },
+      command_line_options: {
+        concurrency: server.options.concurrency ?? 1,
+        drain_time: `${server.options.drainTimeS}s`,
+        drain_strategy: server.options.drainStrategy === 'gradual' ? 'Gradual' : 'Immediate',
+      },
       node: bootstrap.node ? registry.toJson('envoy.config.core.v3.Node', bootstrap.node) : {},
       uptime_current_epoch: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
       uptime_all_epochs: `${Math.floor((Date.now() - server.startedAt) / 1000)}s`,
@@ -96,7 +100,7 @@ export function adminHandlers(server: ProxyServer): AdminHandlers {
       server.healthCheckFailed = failed;
       server.stats.gauge('server.healthcheck_failed').set(failed ? 1 : 0);
     },
-    drainListeners: () => server.drainListeners(),
+    drainListeners: (request) => server.drainListeners(request),
     setLogLevel: (level) => {
       const map: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', critical: 'fatal', off: 'silent' };
       const l = map[level];

@@ -2,6 +2,7 @@
 // /clusters, /listeners, /quitquitquit, /healthcheck/fail|ok, /drain_listeners, /logging.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DrainListenersRequest } from '../listener/listener-manager.js';
 
 export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
 
@@ -19,7 +20,7 @@ export interface AdminHandlers {
   /** Shuts the process down (POST /quitquitquit). */
   quit(): void;
   setHealthCheckFailed(failed: boolean): void;
-  drainListeners(inboundOnly: boolean): void;
+  drainListeners(request: DrainListenersRequest): void;
   setLogLevel(level: string): boolean;
   logLevel(): string;
 }
@@ -93,7 +94,8 @@ export class AdminServer {
         this.h.setHealthCheckFailed(false);
         return send(200, 'OK\n');
       case '/drain_listeners':
-        this.h.drainListeners(url.searchParams.has('inboundonly'));
+        // Envoy's query flags; `skip_exit` is accepted and changes nothing (this endpoint never exits).
+        this.h.drainListeners({ inboundOnly: url.searchParams.has('inboundonly'), graceful: url.searchParams.has('graceful') });
         return send(200, 'OK\n');
       case '/logging': {
         const level = url.searchParams.get('level');

@@ -82,6 +82,9 @@ export function serveWorkerChannel(o: WorkerChannelOptions): void {
       case 'drain':
         o.onDrain();
         return;
+      case 'drain_listeners':
+        o.server.drainListeners({ inboundOnly: m.inboundOnly, graceful: m.graceful });
+        return;
     }
   });
   send({ kind: 'started' });

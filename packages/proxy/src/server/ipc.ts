@@ -25,7 +25,13 @@ export interface StatsSnapshot {
   readonly gauges: readonly (readonly [string, number, GaugeImportMode])[];
 }
 
-export type ToWorker = XdsUpdateMessage | { readonly kind: 'stats'; readonly id: number } | { readonly kind: 'drain' };
+export type ToWorker =
+  | XdsUpdateMessage
+  | { readonly kind: 'stats'; readonly id: number }
+  /** Drain and exit (the server drain). */
+  | { readonly kind: 'drain' }
+  /** POST /drain_listeners reached the primary: drain the listeners, keep running. */
+  | { readonly kind: 'drain_listeners'; readonly inboundOnly: boolean; readonly graceful: boolean };
 
 export type ToPrimary =
   | { readonly kind: 'started' }

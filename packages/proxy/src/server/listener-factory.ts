@@ -12,6 +12,7 @@ import { compileHttpAccessLog, compileTcpAccessLog } from '../extensions/access_
 import { http2SettingsFrom } from '../http/http2-settings.js';
 import { HttpConnectionManager, type CompletedStream, type RouteSource } from '../http/connection-manager.js';
 import type { HttpFilter } from '../http/http-filter.js';
+import type { DrainSettings } from '../listener/drain-strategy.js';
 import { compileFilterChainMatcher } from '../listener/filter-chain-match.js';
 import type { ActiveFilterChain, ListenerFactory, NetworkFilter } from '../listener/listener-manager.js';
 import { TcpProxyFilter } from '../network/tcp-proxy.js';
@@ -20,6 +21,7 @@ import type { StatScope } from '../stats/stat-store.js';
 import { compileDownstreamTransportSocket } from '../tls/downstream-tls-context.js';
 import { TlsTerminatingFilter } from '../tls/tls-terminating-filter.js';
 import { compileRouteConfiguration } from '../router/index.js';
+import { optionalMs } from '../router/duration.js';
 import type { ClusterLookup } from '../upstream/upstream-cluster.js';
 import { createChainSelector } from './chain-selector.js';
 import type { RoutedHashing } from './request-hash.js';
@@ -39,6 +41,8 @@ export interface ListenerFactoryDeps {
   readonly onHttpComplete: (statPrefix: string, done: CompletedStream) => void;
   /** For listener stats (`listener.<name>.ssl.*`, `tls_inspector.*`). */
   readonly stats?: StatScope;
+  /** --drain-strategy and --drain-time-s, for the connection managers. */
+  readonly drain?: DrainSettings;
 }
 
 type Built = { select(socket: net.Socket): ActiveFilterChain | undefined; chains: readonly ActiveFilterChain[] };
@@ -154,6 +158,8 @@ export class ProxyListenerFactory implements ListenerFactory {
     if (issues.errors.length > 0 || !routes) return undefined;
     const codec = hcm.codec_type === 'HTTP1' || hcm.codec_type === 'HTTP2' ? hcm.codec_type : 'AUTO';
     const statPrefix = hcm.stat_prefix;
+    const drainCloses = this.deps.stats?.counter(`http.${statPrefix}.downstream_cx_drain_close`);
+    const drainTimeoutMs = optionalMs(hcm.drain_timeout);
     return new HttpConnectionManager({
       statPrefix,
       codec,
@@ -164,6 +170,9 @@ export class ProxyListenerFactory implements ListenerFactory {
       requestHeadersTimeoutMs: hcm.request_headers_timeout ? Number(hcm.request_headers_timeout.seconds) * 1000 + Math.floor(hcm.request_headers_timeout.nanos / 1e6) : 0,
       http2: http2SettingsFrom(hcm.http2_protocol_options),
       logger: this.deps.logger,
+      ...(this.deps.drain ? { drain: this.deps.drain } : {}),
+      ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
+      ...(drainCloses ? { onDrainClose: () => drainCloses.inc() } : {}),
       onComplete: (done) => {
         // A stream abandoned before any response has no code class to count; it is still logged (code 0).
         if (done.status !== 0) this.deps.onHttpComplete(statPrefix, done);

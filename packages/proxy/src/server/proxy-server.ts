@@ -2,11 +2,14 @@
 // LDS/RDS) → admin API. Server state follows Envoy: PRE_INITIALIZING → INITIALIZING → LIVE → DRAINING.
 // With --concurrency N the same class plays a role: the primary (ADS + admin, binds no traffic
 // listener) or a worker (traffic only; its "ADS client" is a relay fed by the primary over IPC).
+// The drain (docs/components/proxy.md, "Drain"): listeners stop accepting, connections are asked to
+// close, and the server shuts down once none is left or --drain-time-s has passed.
 import type { Bootstrap__Output, Listener__Output, ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
 import type { CompletedStream } from '../http/connection-manager.js';
-import { ListenerManager } from '../listener/listener-manager.js';
+import type { DrainStrategy } from '../listener/drain-strategy.js';
+import { ListenerManager, type DrainListenersRequest } from '../listener/listener-manager.js';
 import { defaultLoadBalancers } from '../load-balancer/registry.js';
 import { RouteStore } from '../rds/route-store.js';
 import type { Counter } from '../stats/stat-store.js';
@@ -45,6 +48,8 @@ export interface WorkerFleet {
   ready(): boolean;
   /** The primary's counters and gauges summed with every worker's. */
   mergedStats(own: StatStore): Promise<StatStore>;
+  /** POST /drain_listeners, carried out by every worker (they own the listeners). */
+  drainListeners(request: DrainListenersRequest): void;
 }
 
 export interface ProxyServerOptions {
@@ -52,6 +57,8 @@ export interface ProxyServerOptions {
   readonly registry: ProtoRegistry;
   readonly logger: Logger;
   readonly drainTimeS: number;
+  /** --drain-strategy (default immediate). */
+  readonly drainStrategy?: DrainStrategy;
   /** Called when the admin API asks the process to quit. */
   readonly onQuit: () => void;
   /** Default 'single': one process does everything, as before --concurrency existed. */
@@ -84,6 +91,9 @@ export class ProxyServer {
   /** Primary role: the listeners it accepted (its workers bind them), for /config_dump. */
   private readonly acceptedListeners = new Map<string, Listener__Output>();
   readonly startedAt = Date.now();
+  /** Set when the server drain starts: the latest moment the process serves connections. */
+  private drainDeadline: number | undefined;
+  private stopping: Promise<void> | undefined;
   healthCheckFailed = false;
   adminAddress: string | undefined;
 
@@ -101,6 +111,7 @@ export class ProxyServer {
       logger: options.logger,
       onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
       stats: this.stats,
+      drain: { strategy: options.drainStrategy ?? 'immediate', timeMs: options.drainTimeS * 1000 },
     });
     const runtime = staticRuntime(options.registry, options.bootstrap);
     const global = runtimeInteger(runtime, 'overload.global_downstream_max_connections');
@@ -109,7 +120,7 @@ export class ProxyServer {
       ...(global !== undefined ? { global } : {}),
       onOverflow: (name, which) =>
         this.stats.counter(which === 'global' ? 'listener.global.downstream_global_cx_overflow' : `listener.${name}.downstream_cx_overflow`).value++,
-    });
+    }, { timeMs: options.drainTimeS * 1000 });
   }
 
   get role(): ProxyRole {
@@ -194,13 +205,33 @@ export class ProxyServer {
     return this.adsClient;
   }
 
-  /** Envoy's drain sequence: stop accepting, let streams finish for drain-time-s, then close. */
-  async stop(): Promise<void> {
-    this.state = 'DRAINING';
-    this.stats.gauge('server.live').set(0);
-    this.listeners.drainAll();
+  /**
+   * Starts the server drain (SIGTERM, SIGINT, /quitquitquit; idempotent): state DRAINING, every
+   * listener stops accepting, every connection is asked to close. xDS keeps applying meanwhile, so
+   * endpoint changes still reach the requests being finished.
+   */
+  startDrain(): void {
+    if (this.drainDeadline !== undefined) return;
+    this.drainDeadline = Date.now() + this.options.drainTimeS * 1000;
+    this.setDraining();
+    this.listeners.shutdown();
+    this.log.info({ drainTimeS: this.options.drainTimeS, connections: this.listeners.openConnections() }, 'draining');
+  }
+
+  /**
+   * The drain, then shutdown: resolves once no downstream connection is left, or when the drain
+   * time (from startDrain) is over, after closing what remains; then xDS, the pools and admin close.
+   */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    this.startDrain();
+    const idle = await this.listeners.whenIdle((this.drainDeadline ?? 0) - Date.now());
+    if (idle) this.log.info('no downstream connection left');
+    else this.log.warn({ connections: this.listeners.closeAllConnections() }, 'drain time is over; closing the connections left');
     this.ads?.stop();
-    await new Promise((r) => setTimeout(r, Math.min(this.options.drainTimeS * 1000, 1000)).unref());
     this.clusters.close();
     await this.admin?.close();
   }
@@ -210,9 +241,16 @@ export class ProxyServer {
     return this.role === 'primary' ? [...this.acceptedListeners.values()] : this.listeners.configs();
   }
 
-  drainListeners(): void {
+  /** POST /drain_listeners: drains (or stops) the listeners in scope; the process keeps running. */
+  drainListeners(request: DrainListenersRequest): void {
+    this.setDraining();
+    if (this.options.workers) this.options.workers.drainListeners(request);
+    else this.listeners.drainListeners(request);
+  }
+
+  private setDraining(): void {
     this.state = 'DRAINING';
-    this.listeners.drainAll();
+    this.stats.gauge('server.live').set(0);
   }
 
   adsState(): { connected: boolean } {
@@ -264,6 +302,7 @@ export class ProxyServer {
     this.stats.gauge('server.memory_allocated', 'NeverImport').set(process.memoryUsage().heapUsed);
     this.stats.gauge('server.memory_heap_size', 'NeverImport').set(process.memoryUsage().heapTotal);
     this.stats.gauge('server.total_connections').set(this.listeners.openConnections());
+    this.stats.gauge('listener_manager.total_listeners_draining').set(this.listeners.drainingListeners());
   }
 
   private recordHttp(prefix: string, done: CompletedStream): void {

@@ -8,6 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { TypeUrl, type ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
+import type { DrainListenersRequest } from '../listener/listener-manager.js';
 import { Backoff, type DecodedResource, type ResourceUpdate } from '@weft/xds';
 import { StatStore, type StatStoreOptions } from '../stats/stat-store.js';
 import { encodeUpdate, type StatsSnapshot, type ToPrimary, type ToWorker } from './ipc.js';
@@ -21,6 +22,8 @@ const REPLAY_ORDER = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Ro
 const INITIAL = [TypeUrl.Cluster, TypeUrl.Listener];
 /** A worker that stayed up this long resets its slot's backoff. */
 const STABLE_MS = 30_000;
+/** After the drain time, how long a worker has to close what is left and exit before it is killed. */
+const EXIT_GRACE_MS = 5_000;
 
 export interface WorkerPoolOptions {
   readonly count: number;
@@ -29,6 +32,7 @@ export interface WorkerPoolOptions {
   readonly statOptions: StatStoreOptions;
   /** Whether workers must confirm initial CDS and LDS before the proxy is ready (ADS configured). */
   readonly needsXds: boolean;
+  /** A worker still running this long after the drain began (plus a short grace) is killed. */
   readonly drainTimeS: number;
   /** How long /stats waits for a worker's snapshot (default 1000 ms); a late worker is left out. */
   readonly statsTimeoutMs?: number;
@@ -51,6 +55,8 @@ export class WorkerPool implements WorkerFleet {
   private readonly statsWaiters = new Map<number, (s: StatsSnapshot) => void>();
   private nextStatsId = 1;
   private stopping = false;
+  /** The last /drain_listeners, repeated to a worker that is re-forked afterwards. */
+  private listenersDrain: DrainListenersRequest | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.log = moduleLogger(options.logger, 'server.workers');
@@ -101,7 +107,15 @@ export class WorkerPool implements WorkerFleet {
     return merged;
   }
 
-  /** Tells every worker to drain and exit; resolves when all have exited (or were killed after the drain time). */
+  drainListeners(request: DrainListenersRequest): void {
+    this.listenersDrain = request;
+    for (const slot of this.slots) if (slot.started) this.send(slot, { kind: 'drain_listeners', ...request });
+  }
+
+  /**
+   * Tells every worker to drain and exit; resolves as soon as all have exited: each exits once its
+   * last connection closed, or at the drain time; one still running after it (plus a grace) is killed.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     const exits: Promise<void>[] = [];
@@ -113,8 +127,13 @@ export class WorkerPool implements WorkerFleet {
       this.send(slot, { kind: 'drain' });
     }
     const limit = setTimeout(() => {
-      for (const s of this.slots) if (s.worker && !s.worker.isDead()) s.worker.kill('SIGKILL');
-    }, Math.min(this.options.drainTimeS, 10) * 1000 + 5000);
+      for (const s of this.slots) {
+        if (!s.worker || s.worker.isDead()) continue;
+        this.log.error({ pid: s.worker.process.pid }, 'worker did not exit after the drain time; killing it');
+        // The process itself: Worker.kill() would disconnect first and wait on the worker.
+        s.worker.process.kill('SIGKILL');
+      }
+    }, this.options.drainTimeS * 1000 + EXIT_GRACE_MS);
     await Promise.all(exits);
     clearTimeout(limit);
   }
@@ -135,6 +154,7 @@ export class WorkerPool implements WorkerFleet {
           const state = this.accepted.get(typeUrl);
           if (state) this.send(slot, encodeUpdate(this.options.registry, { typeUrl, version: state.version, removed: [] }, state.resources.values()));
         }
+        if (this.listenersDrain) this.send(slot, { kind: 'drain_listeners', ...this.listenersDrain });
         return;
       case 'applied':
         if (m.accepted) slot.applied.add(m.typeUrl);

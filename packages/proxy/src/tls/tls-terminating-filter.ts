@@ -20,7 +20,6 @@ export interface TlsTerminationOptions {
 export class TlsTerminatingFilter implements NetworkFilter {
   private readonly server: tls.Server;
   private withoutAlpn: tls.Server | undefined;
-  private draining = false;
 
   constructor(private readonly options: TlsTerminationOptions) {
     this.server = this.createServer(options.tls.serverOptions);
@@ -42,8 +41,8 @@ export class TlsTerminatingFilter implements NetworkFilter {
     this.terminate(socket, (this.withoutAlpn ??= this.createServer({ ...this.options.tls.serverOptions, ALPNProtocols: undefined })));
   }
 
+  /** The inner filter drains; connections that still arrive (a graceful drain keeps accepting) are served by it. */
   drain(): void {
-    this.draining = true;
     this.options.inner.drain();
   }
 
@@ -58,10 +57,6 @@ export class TlsTerminatingFilter implements NetworkFilter {
   }
 
   private terminate(socket: net.Socket, server: tls.Server): void {
-    if (this.draining) {
-      socket.destroy();
-      return;
-    }
     // The TLS socket owns the stream from here; a late error on the raw socket only closes it.
     socket.on('error', () => socket.destroy());
     server.emit('connection', socket);

@@ -105,7 +105,7 @@ export class ClusterManager implements ClusterLookup {
     if (problem) return problem;
     for (const name of removed) {
       if (this.staticNames.has(name)) continue;
-      this.clusters.get(name)?.close();
+      this.clusters.get(name)?.retire();
       this.clusters.delete(name);
       this.dropWarming(name);
       this.stopDns(name);
@@ -155,7 +155,7 @@ export class ClusterManager implements ClusterLookup {
       return;
     }
     if (eds) cluster.setAssignment(this.assignments.get(eds)!);
-    this.clusters.get(c.name)?.close();
+    this.clusters.get(c.name)?.retire();
     this.clusters.set(c.name, cluster);
     if (c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') this.startDns(cluster);
     this.log.debug({ cluster: c.name, type: c.type }, 'cluster added');
@@ -167,7 +167,7 @@ export class ClusterManager implements ClusterLookup {
     if (w?.cluster !== cluster) return;
     clearTimeout(w.timer);
     this.warmingClusters.delete(cluster.name);
-    this.clusters.get(cluster.name)?.close();
+    this.clusters.get(cluster.name)?.retire();
     this.clusters.set(cluster.name, cluster);
     for (const l of this.warmListeners) l();
   }

@@ -220,7 +220,9 @@ export class ManagedCluster implements UpstreamCluster {
         next.push(new ProxyHost(sa.address, Number(sa.port_value), weight, locality, group.priority, pool, (h, s) => this.onResult(h, s)));
       }
     }
-    for (const gone of old.values()) gone.pool.close();
+    // A host that left stops getting new requests (it is out of the balancer); the exchanges in
+    // flight to it finish, its idle connections close now (Envoy drains a removed host's pools).
+    for (const gone of old.values()) gone.pool.drain();
     this.hosts = next;
     this.healthChecker?.setHosts(next);
     this.rebuild(cla);
@@ -276,10 +278,18 @@ export class ManagedCluster implements UpstreamCluster {
     return this.hosts.reduce((n, h) => n + h.pool.activeConnections(), 0);
   }
 
+  /** Closes every connection now, exchanges in flight included (shutdown). */
   close(): void {
     this.healthChecker?.close();
     for (const h of this.hosts) h.pool.close();
     this.hosts = [];
+    this.originalDst?.close();
+  }
+
+  /** The cluster was removed or replaced (CDS): no more health checks; exchanges in flight finish, idle connections close. */
+  retire(): void {
+    this.healthChecker?.close();
+    for (const h of this.hosts) h.pool.drain();
     this.originalDst?.close();
   }
 

@@ -58,6 +58,12 @@ export interface ConnPool {
   request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse>;
   /** Connections currently open (for upstream_cx_active). */
   activeConnections(): number;
+  /**
+   * The host left the cluster (EDS, DNS) or its cluster was replaced: idle connections close now,
+   * busy ones after the exchange in flight (HTTP/1.1 without keep-alive, HTTP/2 GOAWAY).
+   */
+  drain(): void;
+  /** Closes every connection now, exchanges in flight included (shutdown). */
   close(): void;
 }
 
@@ -77,6 +83,7 @@ export class Http1Pool implements ConnPool {
   private readonly agent: http.Agent;
   /** Requests sent on each socket, for max_requests_per_connection. */
   private readonly uses = new WeakMap<net.Socket, number>();
+  private draining = false;
 
   constructor(
     private readonly host: string,
@@ -140,6 +147,10 @@ export class Http1Pool implements ConnPool {
    * (the agent then drops the socket instead of reusing it), as Envoy drains such a connection.
    */
   private countUse(r: http.ClientRequest, s: net.Socket): void {
+    if (this.draining) {
+      r.shouldKeepAlive = false;
+      return;
+    }
     const max = this.limits.maxRequestsPerConnection ?? 0;
     if (max <= 0) return;
     const n = (this.uses.get(s) ?? 0) + 1;
@@ -152,6 +163,18 @@ export class Http1Pool implements ConnPool {
     return count(this.agent.sockets) + count(this.agent.freeSockets);
   }
 
+  drain(): void {
+    this.draining = true;
+    for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    // A busy socket closes once its response ends instead of going back to the free list.
+    for (const list of Object.values(this.agent.sockets)) {
+      for (const s of list ?? []) {
+        const r = (s as net.Socket & { _httpMessage?: http.ClientRequest | null })._httpMessage;
+        if (r) r.shouldKeepAlive = false;
+      }
+    }
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -162,6 +185,7 @@ export class Http2Pool implements ConnPool {
   private session: http2.ClientHttp2Session | undefined;
   /** Pending-request units taken by requests that arrived while a session was connecting. */
   private readonly pendingOnConnect = new WeakMap<http2.ClientHttp2Session, number>();
+  private draining = false;
 
   constructor(
     private readonly host: string,
@@ -225,6 +249,8 @@ export class Http2Pool implements ConnPool {
         else reject(new UpstreamError(wasConnected || !session.connecting ? classify(e) : 'connect-failure', e.message));
       });
       if (body) body.pipe(stream);
+      // A request that chose this host just before it left: its session closes once the stream ends.
+      if (this.draining) session.close();
     });
   }
 
@@ -232,8 +258,14 @@ export class Http2Pool implements ConnPool {
     return this.session && !this.session.destroyed ? 1 : 0;
   }
 
-  close(): void {
+  drain(): void {
+    this.draining = true;
+    // GOAWAY: open streams finish, then the session closes.
     this.session?.close();
+  }
+
+  close(): void {
+    this.session?.destroy();
   }
 }
 
@@ -253,6 +285,10 @@ export class UnavailablePool implements ConnPool {
 
   activeConnections(): number {
     return 0;
+  }
+
+  drain(): void {
+    // Nothing was ever opened.
   }
 
   close(): void {

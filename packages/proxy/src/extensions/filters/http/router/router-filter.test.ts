@@ -18,6 +18,7 @@ function fakeCluster(answers: Answer[]) {
     protocol: 'http1',
     request: () => answers[Math.min(calls++, answers.length - 1)]!(),
     activeConnections: () => 0,
+    drain: () => undefined,
     close: () => undefined,
   };
   const host: UpstreamHost = { address: '127.0.0.1', port: 8080, pool, active: 0, recordResult: (s) => results.push(s), begin: () => undefined, end: () => undefined };
