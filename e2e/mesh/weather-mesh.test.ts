@@ -72,8 +72,8 @@ describe.skipIf(!isRoot)('the Weather sample on weftctl local (needs root)', () 
     expect(board.sidecar).toBe(false);
     expect((await mesh.exec(board, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', 'http://127.0.0.1:15000/stats'])).stdout).toBe('000');
     const frontend = await mesh.pod('frontend-v1');
-    // The caller's side is captured: its sidecar counts the connection (to the status-board cluster).
-    const counted = (s: Map<string, number>) => [...s].filter(([k]) => /status-board|PassthroughCluster/.test(k) && k.endsWith('.upstream_cx_total')).reduce((a, [, v]) => a + v, 0);
+    // The caller's side is captured: its sidecar counts the request (to a status-board cluster).
+    const counted = (s: Map<string, number>) => [...s].filter(([k]) => /^cluster\.outbound\|3010\|[^|]*\|status-board\./.test(k) && k.endsWith('.upstream_rq_total')).reduce((a, [, v]) => a + v, 0);
     const before = counted(await mesh.proxyStats(frontend));
     const r = await mesh.exec(frontend, ['curl', '-s', '--max-time', '5', 'http://status-board:3010/']);
     expect(JSON.parse(r.stdout)).toMatchObject({ service: 'status-board' });
