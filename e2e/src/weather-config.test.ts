@@ -71,7 +71,13 @@ describe('kube/', () => {
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     expect(d.spec.template.metadata.labels).toEqual(labels);
     expect(d.spec.template.spec.serviceAccountName).toBe(`weather-${app}`);
-    expect(d.spec.template.metadata.annotations).toEqual(app === 'status-board' ? { 'sidecar.istio.io/inject': 'false' } : undefined);
+    const annotations: Record<string, string> | undefined =
+      app === 'status-board'
+        ? { 'sidecar.istio.io/inject': 'false' }
+        : app === 'frontend' || app === 'forecast'
+          ? { 'sidecar.istio.io/statsInclusionPrefixes': 'cluster.outbound,cluster.inbound,listener' }
+          : undefined;
+    expect(d.spec.template.metadata.annotations).toEqual(annotations);
     const [c, ...more] = d.spec.template.spec.containers;
     expect(more).toEqual([]);
     expect(c.image).toBe(`weft/weather-${app}:${version}`);
