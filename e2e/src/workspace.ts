@@ -25,6 +25,8 @@ export function run(command: string, args: readonly string[], input?: string): P
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits without reading its stdin closes the pipe first (EPIPE): not an error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

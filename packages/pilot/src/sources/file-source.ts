@@ -14,6 +14,8 @@ export interface FileSourceOptions {
   readonly logger: Logger;
   /** Quiet period before a burst of file events is read (editors write in several steps). */
   readonly settleMs?: number;
+  /** A full re-read this often even without file events, in case one was missed (default 2 s). */
+  readonly resyncMs?: number;
 }
 
 interface FileEntry {
@@ -21,12 +23,13 @@ interface FileEntry {
   configs: readonly IstioConfig[];
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(dir: string, dirs?: string[]): Promise<string[]> {
   const out: string[] = [];
+  dirs?.push(dir);
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(path)));
+    if (e.isDirectory()) out.push(...(await listFiles(path, dirs)));
     else if (EXTENSIONS.has(extname(e.name))) out.push(path);
   }
   return out.sort();
@@ -38,7 +41,13 @@ export class FileConfigSource implements ConfigSource {
   private readonly good = new Map<string, FileEntry>();
   private rejected = new Map<string, RejectedInput>();
   private revision = 0;
-  private watcher: FSWatcher | undefined;
+  /**
+   * One plain (inotify) watcher per directory: Node 20's emulated `recursive` watch on Linux was seen
+   * to miss a rename over an existing file. The set follows the directories found at each read.
+   */
+  private readonly watchers = new Map<string, FSWatcher>();
+  private onChange: ((state: ConfigState) => void) | undefined;
+  private resync: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<boolean> | undefined;
   private again = false;
@@ -48,16 +57,43 @@ export class FileConfigSource implements ConfigSource {
   }
 
   async start(onChange: (state: ConfigState) => void): Promise<ConfigState> {
+    this.onChange = onChange;
     await this.reload();
-    this.watcher = watch(this.options.dir, { recursive: true }, () => this.schedule(onChange));
-    this.watcher.on('error', (e) => this.log.error({ err: e }, 'watching the config directory failed'));
+    // The periodic re-read only costs a directory listing and reads of files; unchanged text is skipped.
+    this.resync = setInterval(() => this.schedule(onChange), this.options.resyncMs ?? 2000);
+    this.resync.unref();
     return this.current();
   }
 
   async stop(): Promise<void> {
-    this.watcher?.close();
+    this.onChange = undefined;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    if (this.resync) clearInterval(this.resync);
     if (this.timer) clearTimeout(this.timer);
     await this.reading;
+  }
+
+  /** Watches exactly the directories of the last listing. */
+  private follow(dirs: readonly string[]): void {
+    const onChange = this.onChange;
+    if (!onChange) return;
+    const wanted = new Set(dirs);
+    for (const [d, w] of this.watchers) {
+      if (wanted.has(d)) continue;
+      w.close();
+      this.watchers.delete(d);
+    }
+    for (const d of dirs) {
+      if (this.watchers.has(d)) continue;
+      try {
+        const w = watch(d, () => this.schedule(onChange));
+        w.on('error', (e) => this.log.error({ err: e, dir: this.rel(d) }, 'watching a config directory failed; the periodic re-read still applies'));
+        this.watchers.set(d, w);
+      } catch (e) {
+        this.log.error({ err: e, dir: this.rel(d) }, 'watching a config directory failed; the periodic re-read still applies');
+      }
+    }
   }
 
   current(): ConfigState {
@@ -91,7 +127,9 @@ export class FileConfigSource implements ConfigSource {
 
   /** Reads every file; returns true when the config in force changed. */
   private async reload(): Promise<boolean> {
-    const files = await listFiles(this.options.dir);
+    const dirs: string[] = [];
+    const files = await listFiles(this.options.dir, dirs);
+    this.follow(dirs);
     let changed = false;
     const present = new Set(files);
     for (const f of [...this.good.keys()]) {
