@@ -63,10 +63,10 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
   it.each<[string, DownstreamTlsContextConfig, string]>([
     ['an SDS certificate', { common_tls_context: { tls_certificate_sds_secret_configs: [sds('kubernetes://web')] } }, '"kubernetes://web"'],
     ['an SDS CA', { common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'x' }, private_key: { inline_string: 'y' } }], combined_validation_context: { validation_context_sds_secret_config: sds('ROOTCA') } } }, '"ROOTCA"'],
-  ])('accepts %s but marks the chain unavailable until SDS exists', (_name, ctx, secret) => {
+  ])('accepts %s but, without a secret manager, marks the chain unavailable', (_name, ctx, secret) => {
     const { value, errors } = downstream(ctx);
     expect(errors).toEqual([]);
-    expect(value?.unavailable).toBe(`SDS is not supported yet: the filter chain needs SDS secret(s) ${secret}`);
+    expect(value?.unavailable).toBe(`no secret manager: the filter chain needs SDS secret(s) ${secret}`);
   });
 
   it('refuses a key that does not belong to the certificate', () => {
@@ -96,7 +96,7 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
       expect(secureDefault).toMatchObject({ kind: 'tls', options: { rejectUnauthorized: true } });
     });
 
-    it("accepts Pilot's ISTIO_MUTUAL context but marks it unavailable until SDS exists", () => {
+    it("accepts Pilot's ISTIO_MUTUAL context but, without a secret manager, marks it unavailable", () => {
       const issues = new IssueCollector();
       const t = compileUpstreamTlsContext(
         {
@@ -110,7 +110,7 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
         issues,
       );
       expect(issues.errors).toEqual([]);
-      expect(t).toEqual({ kind: 'unavailable', reason: 'SDS is not supported yet: the upstream TLS context needs SDS secret(s) "default", "ROOTCA"' });
+      expect(t).toEqual({ kind: 'unavailable', reason: 'no secret manager: the upstream TLS context needs SDS secret(s) "default", "ROOTCA"' });
     });
   });
 });

@@ -163,7 +163,8 @@ describe.skipIf(!hasOpenssl())('TLS through weft-proxy', () => {
     });
     port.secure = await listen(secureUpstream);
 
-    const sdsSecret = { name: 'default', sds_config: { ads: {}, resource_api_version: 'V3' } };
+    // No ADS here: the secret never arrives, so the cluster's warming ends at its initial fetch timeout.
+    const sdsSecret = { name: 'default', sds_config: { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0.05s' } };
     const trusted = (c: KeyPair, sans: string[] = ['upstream.example.com']) => ({ trusted_ca: { filename: c.certPath }, match_subject_alt_names: sans.map((exact) => ({ exact })) });
     const bootstrap = bootstrapOf({
       clusters: [
@@ -173,7 +174,7 @@ describe.skipIf(!hasOpenssl())('TLS through weft-proxy', () => {
         staticCluster('tls_good_h2', port.secure, { ...h2Options, ...upstreamTls({ sni: 'upstream.example.com', common_tls_context: { alpn_protocols: ['h2'], validation_context: trusted(ca) } }) }),
         staticCluster('tls_wrong_ca', port.secure, upstreamTls({ sni: 'upstream.example.com', common_tls_context: { validation_context: trusted(otherCa) } })),
         staticCluster('tls_wrong_san', port.secure, upstreamTls({ common_tls_context: { validation_context: trusted(ca, ['elsewhere.example.com']) } })),
-        // Pilot's ISTIO_MUTUAL shape: accepted (no NACK), but every request fails 503 UF until SDS exists.
+        // Pilot's ISTIO_MUTUAL shape: accepted (no NACK); without its secret every handshake fails, 503 UF.
         staticCluster('tls_sds', port.secure, upstreamTls({ common_tls_context: { tls_certificate_sds_secret_configs: [sdsSecret] } })),
       ],
       listeners: [
@@ -215,6 +216,8 @@ describe.skipIf(!hasOpenssl())('TLS through weft-proxy', () => {
     proxy = new ProxyServer({ bootstrap: bootstrap.value, registry, logger: silentLogger(), drainTimeS: 1, onQuit: () => undefined });
     await proxy.start();
     for (const name of ['https', 'mtls', 'outbound'] as const) port[name] = Number(proxy.listeners.boundAddress(name)?.split(':').pop());
+    // tls_sds warms until its secret's initial fetch timeout (no ADS here).
+    while (proxy.clusters.warming().length > 0) await new Promise((r) => setTimeout(r, 10));
   });
 
   afterAll(async () => {
@@ -356,7 +359,7 @@ describe.skipIf(!hasOpenssl())('TLS through weft-proxy', () => {
     it.each([
       ['/wrongca', 'tls_wrong_ca', 'the server certificate is from an untrusted CA'],
       ['/wrongsan', 'tls_wrong_san', 'no SAN matches'],
-      ['/sds', 'tls_sds', 'the context names an SDS secret'],
+      ['/sds', 'tls_sds', 'its SDS secret never arrived'],
     ])('answers 503 UF for %s (%s: %s)', async (path, cluster) => {
       const r = await request(port.outbound, path);
       expect(r.status).toBe(503);
@@ -367,7 +370,7 @@ describe.skipIf(!hasOpenssl())('TLS through weft-proxy', () => {
 });
 
 describe.skipIf(!hasOpenssl())('TLS configuration the proxy refuses', () => {
-  it('keeps a listener whose certificate comes from SDS, closing and counting that chain\'s connections', async () => {
+  it('binds a listener whose SDS certificate never arrives at its initial fetch timeout, closing and counting that chain\'s connections', async () => {
     const bootstrap = bootstrapOf({
       listeners: [
         listener('gateway', {
@@ -376,7 +379,7 @@ describe.skipIf(!hasOpenssl())('TLS configuration the proxy refuses', () => {
               filters: [hcm('gw', [{ match: { prefix: '/' }, direct_response: { status: 200 } }])],
               transport_socket: {
                 name: 'envoy.transport_sockets.tls',
-                typed_config: { '@type': DOWNSTREAM, common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'weather-credential', sds_config: { ads: {}, resource_api_version: 'V3' } }] } },
+                typed_config: { '@type': DOWNSTREAM, common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'weather-credential', sds_config: { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: '0.05s' } }] } },
               },
             },
           ],
@@ -387,6 +390,7 @@ describe.skipIf(!hasOpenssl())('TLS configuration the proxy refuses', () => {
     const proxy = new ProxyServer({ bootstrap: bootstrap.value, registry, logger: silentLogger(), drainTimeS: 1, onQuit: () => undefined });
     await proxy.start();
     try {
+      await expect.poll(() => proxy.listeners.boundAddress('gateway')).toBeDefined();
       const [host, port] = proxy.listeners.boundAddress('gateway')!.split(':');
       const closed = await new Promise<boolean>((resolve) => {
         const s = net.connect(Number(port), host, () => s.write('hello'));

@@ -27,6 +27,9 @@ export const DECODE_OPTIONS: protobuf.IConversionOptions = {
 
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
+/** The two spellings of TypedStruct: a message given as a Struct plus its type URL. */
+export const TYPED_STRUCT_URLS: ReadonlySet<string> = new Set([`${TYPE_URL_PREFIX}udpa.type.v1.TypedStruct`, `${TYPE_URL_PREFIX}xds.type.v3.TypedStruct`]);
+
 /** google.protobuf.Any in the registry's object form (original proto field names, as everywhere). */
 export interface AnyMessage {
   type_url: string;
@@ -81,8 +84,26 @@ export class ProtoRegistry {
     return { type_url: TYPE_URL_PREFIX + name, value: this.encode(name, object) };
   }
 
+  /**
+   * Decodes an Any. A `udpa.type.v1.TypedStruct` or `xds.type.v3.TypedStruct` (how istiod sends the
+   * configs of Istio's own filters) unpacks to the message it wraps: its Struct is read as that
+   * message's proto3 JSON. Config-time only (it re-encodes). Throws, as for undecodable bytes, when the wrapped type is unknown or the
+   * Struct does not fit it.
+   */
   unpack<T = Record<string, unknown>>(any: AnyMessage): T {
-    return this.decode<T>(any.type_url, any.value);
+    if (!TYPED_STRUCT_URLS.has(any.type_url)) return this.decode<T>(any.type_url, any.value);
+    const ts = this.decode<{ type_url: string; value: object | null }>(any.type_url, any.value);
+    const json = ts.value ? this.toJson('google.protobuf.Struct', ts.value) : {};
+    const r = this.readJson<T>(ts.type_url, json);
+    if (!r.value) throw new Error(`TypedStruct ${ts.type_url}: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    // Through the wire form, so the result has exactly the shape decode() gives (defaults, oneof names).
+    return this.decode<T>(ts.type_url, this.encode(ts.type_url, r.value));
+  }
+
+  /** The type URL an Any stands for: its own, or for a TypedStruct the wrapped message's. */
+  typeUrlOf(any: AnyMessage): string {
+    if (!TYPED_STRUCT_URLS.has(any.type_url)) return any.type_url;
+    return this.decode<{ type_url: string }>(any.type_url, any.value).type_url;
   }
 
   /**

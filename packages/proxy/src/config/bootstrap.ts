@@ -2,9 +2,10 @@
 // `@type` Any, "1s" durations) into the decoded form, collecting every problem with its path.
 import { readFile } from 'node:fs/promises';
 import type { Bootstrap__Output, ProtoRegistry } from '@weft/api';
-import { err, ok, type Issue, type Result, type WeftError } from '@weft/base';
+import { err, IssueCollector, ok, type Issue, type Result, type WeftError } from '@weft/base';
 import { parse as parseYaml } from 'yaml';
 import { ProxyErrors } from '../errors.js';
+import { compileSecret, type SecretInput } from '../sds/secret.js';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -24,6 +25,16 @@ function check(b: Bootstrap__Output): Issue[] {
     listeners.add(l.name);
     if (!l.address?.socket_address) issues.push({ path: `static_resources.listeners[${i}].address`, message: 'a static listener needs a socket_address' });
   });
+  // Static secrets (SdsSecretConfig without sds_config names them): unique names, material that loads.
+  const secrets = new Set<string>();
+  const secretIssues = new IssueCollector('static_resources');
+  (b.static_resources?.secrets ?? []).forEach((s, i) => {
+    const at = secretIssues.at('secrets', i);
+    if (s.name && secrets.has(s.name)) at.at('name').error(`duplicate secret name "${s.name}"`);
+    secrets.add(s.name);
+    compileSecret(s as unknown as SecretInput, at);
+  });
+  issues.push(...secretIssues.errors);
   const ads = b.dynamic_resources?.ads_config;
   if (ads) {
     const services = ads.grpc_services ?? [];

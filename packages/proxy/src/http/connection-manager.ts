@@ -11,13 +11,34 @@ import type { DrainSettings } from '../listener/drain-strategy.js';
 import type { NetworkFilter } from '../listener/listener-manager.js';
 import { createRequestHead, type RequestHead } from '../router/request-head.js';
 import type { RouteDecision, RouteTable } from '../router/index.js';
-import { ensureRequestId, forwardedHeaders, upstreamRequestHeaders, type HeaderMap } from './headers.js';
+import { sanitizeRequestHeaders, upstreamRequestHeaders, type HeaderMap } from './headers.js';
+import { DEFAULT_HCM_SETTINGS, strippedAuthority, type HcmSettings } from './hcm-settings.js';
+import { normalizeRequestPath, pathHandlingIsNoop, type PathOptions } from './path-normalization.js';
+import { forwardUpgrade, type UpgradeRequest } from './upgrade.js';
+import { applyXfcc } from './xfcc.js';
+import type { ClusterLookup } from '../upstream/upstream-cluster.js';
 import type { HttpFilter, StreamContext } from './http-filter.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { downstreamConnectionOf, tagDownstreamConnection, type DownstreamConnection } from './downstream-connection.js';
 import { Http1Request, Http1Response, Http2Request, Http2Response, type MeteredRequest, type MeteredResponse } from './downstream-streams.js';
 import { guardHttp2Session } from './http2-session-guard.js';
 import type { Http2Settings } from './http2-settings.js';
+import { Http1Pipeline } from './http1-pipeline.js';
+import { validateRequest, type RequestLimits } from './request-validation.js';
+
+const ROUTER = 'envoy.filters.http.router';
+
+type ActivityHook = { onActivity?: () => void };
+
+/** headers_with_underscores_action: true when the request must be refused, else the headers are dropped. */
+function dropUnderscored(headers: HeaderMap, reject: boolean): boolean {
+  for (const name of Object.keys(headers)) {
+    if (!name.includes('_')) continue;
+    if (reject) return true;
+    delete headers[name];
+  }
+  return false;
+}
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Without request_headers_timeout, a request still has this long to send its headers (Node's guard). */
@@ -46,6 +67,10 @@ export interface ConnectionManagerOptions {
   readonly useRemoteAddress: boolean;
   /** Envoy's max_request_headers_kb (default 60). */
   readonly maxRequestHeadersKb: number;
+  /** Everything else the HCM config says (server/hcm-options.ts); Envoy's defaults when absent. */
+  readonly settings?: HcmSettings;
+  /** For upgrades (WebSocket), which the connection manager forwards itself in the router's place. */
+  readonly clusters?: ClusterLookup;
   /** request_headers_timeout; 0 = Node's default guard (60 s). */
   readonly requestHeadersTimeoutMs: number;
   /** http2_protocol_options for downstream HTTP/2 connections. */
@@ -87,6 +112,8 @@ export interface RoutedStream extends StreamContext {
   /** Set by the router: the upstream cluster and host, for logs. */
   upstreamCluster?: string;
   upstreamHost?: string;
+  /** An HTTP/1.1 upgrade request (WebSocket) on its detached socket. */
+  readonly upgrade?: UpgradeRequest;
 }
 
 type Req = (Http1Request | Http2Request) & MeteredRequest;
@@ -108,9 +135,20 @@ export class HttpConnectionManager implements NetworkFilter {
   private readonly drainer: ConnectionDrain;
   /** The HTTP/1.1 codec was closed (its timers stopped) after the drain took its last connection. */
   private h1Stopped = false;
+  private readonly limits: RequestLimits;
+  private readonly pipeline = new Http1Pipeline();
+  private readonly settings: HcmSettings;
+  private readonly pathOptions: PathOptions | undefined;
+  /** HTTP/1.1 connections that close after the response in flight (max_connection_duration, max_requests_per_connection). */
+  private readonly closing = new WeakSet<net.Socket>();
+  private readonly requestsOn = new WeakMap<object, number>();
+  private readonly lastResponses = new WeakSet<object>();
 
   constructor(private readonly options: ConnectionManagerOptions) {
     this.random = options.random ?? Math.random;
+    this.settings = options.settings ?? { ...DEFAULT_HCM_SETTINGS, forwarding: { ...DEFAULT_HCM_SETTINGS.forwarding, useRemoteAddress: options.useRemoteAddress } };
+    this.limits = this.settings.requestLimits;
+    this.pathOptions = pathHandlingIsNoop(this.settings.pathOptions) ? undefined : this.settings.pathOptions;
     this.drainer = new ConnectionDrain({
       settings: options.drain ?? DEFAULT_DRAIN,
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
@@ -123,8 +161,19 @@ export class HttpConnectionManager implements NetworkFilter {
         this.h1Stopped = true;
       },
     });
-    const handler = (req: Req, res: Res & MeteredResponse) => {
+    const run = (req: Req, res: Res & MeteredResponse) => {
       this.handle(req, res).catch((e: unknown) => options.logger.error({ err: e }, 'HTTP stream failed'));
+    };
+    // HTTP/1.1 requests on one connection are handled one at a time, pipelined or not.
+    const h1Handler = (req: Http1Request, res: Http1Response) => {
+      const max = this.settings.maxRequestsPerConnection;
+      if (max > 0) {
+        const n = (this.requestsOn.get(req.socket) ?? 0) + 1;
+        this.requestsOn.set(req.socket, n);
+        // The response to the max-th request closes the connection (the ones after it go unanswered).
+        if (n >= max) this.lastResponses.add(res);
+      }
+      this.pipeline.submit(req.socket, res, () => run(req, res));
     };
     const headersTimeout = options.requestHeadersTimeoutMs > 0 ? options.requestHeadersTimeoutMs : DEFAULT_HEADERS_TIMEOUT_MS;
     this.h1 = http.createServer<typeof Http1Request, typeof Http1Response>(
@@ -134,11 +183,44 @@ export class HttpConnectionManager implements NetworkFilter {
         maxHeaderSize: options.maxRequestHeadersKb * 1024,
         requestTimeout: 0,
         headersTimeout,
-        keepAliveTimeout: 300_000,
+        // common_http_protocol_options.idle_timeout: a keep-alive connection without a request closes.
+        keepAliveTimeout: this.settings.idleTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(headersTimeout / 4))),
       },
-      handler,
+      h1Handler,
     );
+    // CONNECT (authority-form) reaches the router like any request; without a connect_matcher no
+    // route matches it and it is answered 404 NR, logged, and the connection closed (Envoy's default).
+    this.h1.on('connect', (req: Http1Request, socket: net.Socket) => {
+      const res = new Http1Response(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket);
+      res.once('finish', () => socket.end());
+      socket.once('error', () => socket.destroy());
+      run(req, res);
+    });
+    // Upgrade requests come here with their socket detached from the parser. An enabled type
+    // (websocket) is routed and tunnelled; another type is refused 403 (Envoy's upgrade_failed),
+    // except h2c, which Envoy ignores: it is answered as a plain HTTP/1.1 request, then the
+    // connection closes (the parser is gone).
+    this.h1.on('upgrade', (req: Http1Request, socket: net.Socket, head: Buffer) => {
+      const type = String(req.headers.upgrade ?? '').toLowerCase();
+      const res = new Http1Response(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket);
+      res.once('finish', () => socket.end());
+      socket.once('error', () => socket.destroy());
+      if (type === 'h2c') return run(req, res);
+      if (!this.settings.upgrades.has(type)) {
+        res.writeHead(403, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      (req as Http1Request & { weftUpgrade?: UpgradeRequest }).weftUpgrade = { socket, head, type };
+      run(req, res);
+    });
+    // One more header than the limit is kept, so that a request above it is seen (and answered 431), not cut.
+    this.h1.maxHeadersCount = this.limits.maxHeadersCount + 1;
     // Node enforces headersTimeout from a periodic check that it starts when a server begins to listen.
     // This server never listens (the listener hands it sockets), so the check is started here; a
     // slow client is then answered 408 and closed. drain() (server.close) stops it.
@@ -148,7 +230,8 @@ export class HttpConnectionManager implements NetworkFilter {
       {
         Http2ServerRequest: Http2Request,
         Http2ServerResponse: Http2Response,
-        maxHeaderListPairs: 256,
+        // Node counts pseudo-headers too; the header count itself is checked per stream (431).
+        maxHeaderListPairs: Math.max(256, this.limits.maxHeadersCount + 16),
         maxSessionInvalidFrames: 100,
         maxSessionRejectedStreams: 100,
         settings: {
@@ -157,11 +240,12 @@ export class HttpConnectionManager implements NetworkFilter {
           ...(h2.initialStreamWindowSize ? { initialWindowSize: Math.min(h2.initialStreamWindowSize, 2 ** 31 - 1) } : {}),
         },
       },
-      handler,
+      run,
     );
     this.h2.on('sessionError', () => undefined);
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.drainer.trackHttp2(session);
+      this.limitHttp2Session(session);
       const connectionWindow = h2.initialConnectionWindowSize;
       if (connectionWindow) session.once('connect', () => session.setLocalWindowSize(Math.min(connectionWindow, 2 ** 31 - 1)));
       guardHttp2Session(session, {
@@ -214,7 +298,54 @@ export class HttpConnectionManager implements NetworkFilter {
     this.drainer.start();
   }
 
+  /** idle_timeout, max_connection_duration and max_requests_per_connection for one HTTP/2 connection (GOAWAY). */
+  private limitHttp2Session(session: http2.ServerHttp2Session): void {
+    const s = this.settings;
+    if (s.idleTimeoutMs > 0) {
+      // Idle = no open stream for the whole timeout (session.setTimeout belongs to the dead-peer guard).
+      let open = 0;
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        idle = setTimeout(() => session.closed || session.close(), s.idleTimeoutMs);
+        idle.unref();
+      };
+      arm();
+      session.on('stream', (stream: http2.ServerHttp2Stream) => {
+        open++;
+        clearTimeout(idle);
+        stream.once('close', () => {
+          if (--open === 0 && !session.closed) arm();
+        });
+      });
+      session.once('close', () => clearTimeout(idle));
+    }
+    if (s.maxConnectionDurationMs > 0) {
+      const timer = setTimeout(() => session.closed || session.close(), s.maxConnectionDurationMs);
+      timer.unref();
+      session.once('close', () => clearTimeout(timer));
+    }
+    if (s.maxRequestsPerConnection > 0) {
+      let n = 0;
+      session.on('stream', () => {
+        if (++n >= s.maxRequestsPerConnection && !session.closed) session.close();
+      });
+    }
+  }
+
+  /** max_connection_duration for one HTTP/1.1 connection: `connection: close` on the next response, or closed now when idle. */
+  private limitHttp1Connection(socket: net.Socket): void {
+    const ms = this.settings.maxConnectionDurationMs;
+    if (ms <= 0) return;
+    const timer = setTimeout(() => {
+      this.closing.add(socket);
+      if (this.pipeline.idle(socket)) socket.end();
+    }, ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
   private toHttp1(socket: net.Socket): void {
+    this.limitHttp1Connection(socket);
     if (this.h1Stopped) {
       // A connection after the drain closed the codec: restart its headers-timeout check.
       this.h1Stopped = false;
@@ -228,26 +359,41 @@ export class HttpConnectionManager implements NetworkFilter {
     const startedAt = Date.now();
     // A client that reset the stream before it was handled (HTTP/2 rapid reset) costs nothing more.
     if (streamGone(req, res)) return;
-    const isH2 = req.httpVersionMajor === 2;
+    // The codec decides, not the request line: `GET / HTTP/2.0` on an HTTP/1 connection is HTTP/1 (and refused).
+    const isH2 = 'stream' in res;
     this.discourage(req, res);
-    const authority = String((isH2 ? req.headers[':authority'] : req.headers.host) ?? '');
-    const path = req.url ?? '/';
+    const verdict = validateRequest(
+      { method: req.method ?? 'GET', target: req.url ?? '', versionMajor: req.httpVersionMajor, versionMinor: req.httpVersionMinor, rawHeaders: req.rawHeaders, http2: isH2 },
+      this.limits,
+    );
+    const authority = verdict.ok ? strippedAuthority(verdict.authority, this.settings, req.socket?.localPort) : String((isH2 ? req.headers[':authority'] : req.headers.host) ?? '');
+    // normalize_path, merge_slashes, path_with_escaped_slashes_action: routing and the upstream see the result.
+    const normalized = verdict.ok && this.pathOptions ? normalizeRequestPath(verdict.path, this.pathOptions) : undefined;
+    const path = normalized?.kind === 'ok' || normalized?.kind === 'redirect' ? normalized.path : verdict.ok ? verdict.path : (req.url ?? '');
     // Connections terminated by a TLS filter chain arrive as TLSSockets (encrypted === true).
     const scheme: 'http' | 'https' = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+    const upstreamHeaders: HeaderMap = upstreamRequestHeaders(req.headers as Record<string, string | string[] | undefined>);
+    const underscored = this.settings.headersWithUnderscores === 'ALLOW' ? false : dropUnderscored(upstreamHeaders, this.settings.headersWithUnderscores === 'REJECT_REQUEST');
+    // weft-proxy answers `Expect: 100-continue` itself (Node's server does, proxy_100_continue false): the upstream never sees it.
+    if (upstreamHeaders['expect'] !== undefined && String(upstreamHeaders['expect']).toLowerCase() === '100-continue') delete upstreamHeaders['expect'];
+    // Envoy mutates the request headers before it picks the route: matchers see the sanitized request.
+    const forwarded = sanitizeRequestHeaders(upstreamHeaders, req.socket?.remoteAddress, scheme, this.settings.forwarding);
+    applyXfcc(upstreamHeaders, req.socket ?? undefined, this.settings.xfcc);
+    const requestId = forwarded.requestId;
     const head = createRequestHead({
       method: req.method ?? 'GET',
       authority,
       path,
       scheme,
-      headers: req.headers as Record<string, string | string[] | undefined>,
+      headers: upstreamHeaders,
       ...(req.socket?.remoteAddress ? { sourceAddress: req.socket.remoteAddress } : {}),
     });
-    const upstreamHeaders: HeaderMap = upstreamRequestHeaders(req.headers as Record<string, string | string[] | undefined>);
-    const requestId = ensureRequestId(upstreamHeaders);
-    forwardedHeaders(upstreamHeaders, req.socket?.remoteAddress, scheme, this.options.useRemoteAddress);
-    const table = this.options.routes.table();
+    const table = verdict.ok && !underscored && normalized?.kind !== 'reject' && normalized?.kind !== 'redirect' ? this.options.routes.table() : undefined;
     const decision: RouteDecision = table ? table.route(head, this.random) : { kind: 'no-route' };
     const responseHeaders: HeaderMap = {};
+    if (this.settings.serverHeader !== undefined) responseHeaders['server'] = this.settings.serverHeader;
+    if (this.settings.alwaysSetRequestId && requestId) responseHeaders['x-request-id'] = requestId;
+    const upgrade = (req as Http1Request & { weftUpgrade?: UpgradeRequest }).weftUpgrade;
     const ctx: RoutedStream = {
       method: head.method,
       authority,
@@ -255,6 +401,8 @@ export class HttpConnectionManager implements NetworkFilter {
       scheme,
       downstreamHeaders: req.headers,
       remoteAddress: req.socket?.remoteAddress,
+      internalRequest: forwarded.internal,
+      edgeRequest: forwarded.edge,
       upstreamHeaders,
       responseHeaders,
       responseFlags: new Set(),
@@ -265,6 +413,7 @@ export class HttpConnectionManager implements NetworkFilter {
       decision,
       protocol: isH2 ? 'HTTP/2' : 'HTTP/1.1',
       response: res,
+      ...(upgrade ? { upgrade } : {}),
       get responded() {
         return res.headersSent;
       },
@@ -290,7 +439,7 @@ export class HttpConnectionManager implements NetworkFilter {
       if (!finished && !LOCAL_RESET_FLAGS.some((f) => ctx.responseFlags.has(f))) ctx.responseFlags.add('DC');
       this.options.onComplete?.({
         ctx,
-        status: res.headersSent ? res.statusCode : 0,
+        status: res.headersSent || (upgrade && res.statusCode === 101) ? res.statusCode : 0,
         durationMs: Date.now() - startedAt,
         bytesReceived: req.bytesReceived,
         bytesSent: res.bytesSent,
@@ -305,8 +454,36 @@ export class HttpConnectionManager implements NetworkFilter {
       if (!isH2) this.drainer.onHttp1ResponseDone();
     });
     res.once('close', complete);
+    if (!verdict.ok) {
+      // A protocol error of the request itself: answered locally (DPE), before any filter runs.
+      if (verdict.close && !isH2) (res as Http1Response).shouldKeepAlive = false;
+      ctx.sendLocalReply(verdict.status, '', 'DPE');
+      return;
+    }
+    if (underscored) {
+      ctx.sendLocalReply(400, '', 'DPE');
+      return;
+    }
+    if (normalized?.kind === 'reject') {
+      ctx.sendLocalReply(400, '', 'DPE');
+      return;
+    }
+    if (normalized?.kind === 'redirect') {
+      // UNESCAPE_AND_REDIRECT: the client asks again with the unescaped path.
+      responseHeaders['location'] = path;
+      ctx.sendLocalReply(307, '');
+      return;
+    }
+    const timers = this.streamTimers(req, res, ctx);
+    if (timers) {
+      res.once('close', timers);
+      res.once('finish', timers);
+    }
     try {
+      const tunnel = upgrade && decision.kind === 'forward' && this.options.clusters ? this.options.clusters : undefined;
       for (const filter of this.options.filters) {
+        // For an upgrade, the connection manager takes the router's place.
+        if (tunnel && decision.kind === 'forward' && filter.name === ROUTER) return forwardUpgrade(ctx, decision, upgrade!, tunnel, this.random);
         if ((await filter.decode(ctx)) === 'stop') return;
         if (res.headersSent || res.writableEnded || streamGone(req, res)) return;
       }
@@ -318,6 +495,42 @@ export class HttpConnectionManager implements NetworkFilter {
     }
   }
 
+  /**
+   * stream_idle_timeout (no bytes either way: 408 before the response starts, else reset), request_timeout
+   * (the whole request not received: 408) and max_stream_duration (408 or reset, DT). Returns the clean-up,
+   * or undefined when none is configured (most requests pay nothing).
+   */
+  private streamTimers(req: Req, res: Res & MeteredResponse, ctx: RoutedStream): (() => void) | undefined {
+    const s = this.settings;
+    if (s.streamIdleTimeoutMs <= 0 && s.requestTimeoutMs <= 0 && s.maxStreamDurationMs <= 0) return undefined;
+    const expire = (status: number, body: string, flag: string | undefined) => {
+      if (res.headersSent) {
+        if (flag) ctx.responseFlags.add(flag);
+        res.destroy();
+        return;
+      }
+      ctx.sendLocalReply(status, body, flag);
+    };
+    let idle: NodeJS.Timeout | undefined;
+    if (s.streamIdleTimeoutMs > 0) {
+      idle = setTimeout(() => expire(408, 'stream timeout', 'SI'), s.streamIdleTimeoutMs);
+      const touch = () => idle?.refresh();
+      (req as Req & ActivityHook).onActivity = touch;
+      (res as Res & ActivityHook).onActivity = touch;
+    }
+    let whole: NodeJS.Timeout | undefined;
+    if (s.requestTimeoutMs > 0 && !req.complete) {
+      whole = setTimeout(() => req.complete || expire(408, 'request timeout', undefined), s.requestTimeoutMs);
+      req.once('end', () => clearTimeout(whole));
+    }
+    const duration = s.maxStreamDurationMs > 0 ? setTimeout(() => expire(408, 'downstream duration timeout', 'DT'), s.maxStreamDurationMs) : undefined;
+    return () => {
+      clearTimeout(idle);
+      clearTimeout(whole);
+      clearTimeout(duration);
+    };
+  }
+
   /** On a draining listener: HTTP/1.1 answers `connection: close`; an HTTP/2 stream may pick its connection for GOAWAY. */
   private discourage(req: Req, res: Res): void {
     if ('stream' in res) {
@@ -327,7 +540,7 @@ export class HttpConnectionManager implements NetworkFilter {
     const h1 = res as Http1Response;
     // Decided when the head is written, so a request in flight when the drain starts is answered `connection: close` too.
     h1.beforeHead = () => {
-      if (h1.shouldKeepAlive && this.drainer.closeHttp1Response(req.socket)) h1.shouldKeepAlive = false;
+      if (h1.shouldKeepAlive && (this.lastResponses.has(h1) || this.closing.has(req.socket) || this.drainer.closeHttp1Response(req.socket))) h1.shouldKeepAlive = false;
     };
   }
 }

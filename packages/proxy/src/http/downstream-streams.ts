@@ -34,8 +34,11 @@ function headerValue(v: unknown): string | undefined {
 
 export class Http1Request extends http.IncomingMessage implements MeteredRequest {
   bytesReceived = 0;
+  /** Bytes moved on the stream (stream_idle_timeout); set only when that timeout is on. */
+  onActivity: (() => void) | undefined;
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    this.onActivity?.();
     this.bytesReceived += byteLength(chunk, encoding);
     return super.push(chunk, encoding);
   }
@@ -43,6 +46,7 @@ export class Http1Request extends http.IncomingMessage implements MeteredRequest
 
 export class Http1Response extends http.ServerResponse<Http1Request> implements MeteredResponse {
   bytesSent = 0;
+  onActivity: (() => void) | undefined;
   headersSentAt: number | undefined;
   /**
    * Called once, just before the response head is written (also for Node's implicit head): the
@@ -62,6 +66,7 @@ export class Http1Response extends http.ServerResponse<Http1Request> implements 
   }
 
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    this.onActivity?.();
     this.bytesSent += byteLength(chunk, encoding);
     return super.write(chunk, encoding as BufferEncoding, callback);
   }
@@ -78,8 +83,10 @@ export class Http1Response extends http.ServerResponse<Http1Request> implements 
 
 export class Http2Request extends http2.Http2ServerRequest implements MeteredRequest {
   bytesReceived = 0;
+  onActivity: (() => void) | undefined;
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    this.onActivity?.();
     this.bytesReceived += byteLength(chunk, encoding);
     return super.push(chunk, encoding);
   }
@@ -87,6 +94,7 @@ export class Http2Request extends http2.Http2ServerRequest implements MeteredReq
 
 export class Http2Response extends http2.Http2ServerResponse<Http2Request> implements MeteredResponse {
   bytesSent = 0;
+  onActivity: (() => void) | undefined;
   headersSentAt: number | undefined;
 
   override writeHead(statusCode: number, a?: string | http.OutgoingHttpHeaders, b?: http.OutgoingHttpHeaders): this {
@@ -96,6 +104,7 @@ export class Http2Response extends http2.Http2ServerResponse<Http2Request> imple
   }
 
   override write(chunk: string | Uint8Array, encoding?: BufferEncoding | ((err: Error) => void), callback?: (err: Error) => void): boolean {
+    this.onActivity?.();
     this.bytesSent += byteLength(chunk, encoding);
     return super.write(chunk, encoding as BufferEncoding, callback);
   }

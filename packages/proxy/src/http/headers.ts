@@ -1,6 +1,7 @@
 // Request and response header handling as Envoy's connection manager does it: hop-by-hop headers
 // dropped, x-request-id, x-forwarded-for/-proto, and header mutations from the route.
 import { randomUUID } from 'node:crypto';
+import { cidrContains, parseCidrText, parseIp, type CidrRange } from '../listener/cidr.js';
 
 /** Connection-specific headers that never cross the proxy (RFC 9110 §7.6.1, plus HTTP/2's list). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'http2-settings']);
@@ -54,23 +55,115 @@ export function downstreamResponseHeaders(raw: Record<string, string | string[] 
   return out;
 }
 
-/** Envoy's edge behaviour: keep a valid x-request-id, else generate a UUID v4. */
-export function ensureRequestId(headers: HeaderMap): string {
-  const v = headers['x-request-id'];
-  const id = typeof v === 'string' && v !== '' ? v : randomUUID();
-  headers['x-request-id'] = id;
-  return id;
+/** Envoy's internal_address_config default: RFC 1918, loopback and IPv6 unique-local addresses are internal. */
+const DEFAULT_INTERNAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '::1/128', 'fc00::/7'].map((c) => parseCidrText(c) as CidrRange);
+
+/** Headers Envoy removes from requests that are not internal (header_sanitizing). */
+const INTERNAL_ONLY = [
+  'x-envoy-retriable-status-codes',
+  'x-envoy-retriable-header-names',
+  'x-envoy-retry-on',
+  'x-envoy-retry-grpc-on',
+  'x-envoy-max-retries',
+  'x-envoy-upstream-alt-stat-name',
+  'x-envoy-upstream-rq-timeout-ms',
+  'x-envoy-upstream-rq-per-try-timeout-ms',
+  'x-envoy-upstream-rq-timeout-alt-response',
+  'x-envoy-expected-rq-timeout-ms',
+  'x-envoy-force-trace',
+  'x-envoy-ip-tags',
+  'x-envoy-hedge-on-per-try-timeout',
+  'x-envoy-upstream-stream-duration-ms',
+];
+/** Also removed from edge requests (external, arriving where use_remote_address is set). */
+const EDGE_ONLY = ['x-envoy-decorator-operation', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node'];
+
+/** The HCM fields that decide how request headers are sanitized. */
+export interface ForwardingPolicy {
+  readonly useRemoteAddress: boolean;
+  /** xff_num_trusted_hops. */
+  readonly xffNumTrustedHops: number;
+  /** skip_xff_append. */
+  readonly skipXffAppend: boolean;
+  /** internal_address_config.cidr_ranges; Envoy's private ranges when undefined. */
+  readonly internalCidrs?: readonly CidrRange[];
+  /** generate_request_id (default true). */
+  readonly generateRequestId: boolean;
+  /** preserve_external_request_id. */
+  readonly preserveExternalRequestId: boolean;
+}
+
+export const DEFAULT_FORWARDING: ForwardingPolicy = { useRemoteAddress: false, xffNumTrustedHops: 0, skipXffAppend: false, generateRequestId: true, preserveExternalRequestId: false };
+
+export interface Forwarded {
+  /** x-envoy-internal was set: the request came from inside the mesh. */
+  readonly internal: boolean;
+  /** An external request on a use_remote_address connection manager: its x-envoy-* control headers are not trusted. */
+  readonly edge: boolean;
+  /** The client address Envoy trusts (from the connection or x-forwarded-for). */
+  readonly trustedAddress: string | undefined;
+  /** The request id the request carries upstream ('' when generate_request_id is off and none came). */
+  readonly requestId: string;
+}
+
+function plainIp(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+export function isInternalAddress(address: string | undefined, cidrs: readonly CidrRange[] = DEFAULT_INTERNAL): boolean {
+  if (!address) return false;
+  const ip = parseIp(plainIp(address));
+  return ip !== undefined && cidrs.some((c) => cidrContains(c, ip));
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v.join(',') : v;
 }
 
 /**
- * x-forwarded-for: with use_remote_address the downstream address is appended (edge proxies,
- * gateways); otherwise the header passes untouched. x-forwarded-proto is set from the scheme when absent.
+ * Envoy's request header mutation in the connection manager (mutateRequestHeaders): x-forwarded-for
+ * (appended with use_remote_address unless skip_xff_append; otherwise the trusted client is read from
+ * it, xff_num_trusted_hops from the right), internal or external (a single trusted address that is
+ * internal), x-envoy-internal set or x-envoy-* control headers removed, x-envoy-external-address on
+ * edge requests, x-forwarded-proto (overwritten at the edge, else set when absent), x-request-id.
  */
-export function forwardedHeaders(headers: HeaderMap, remoteAddress: string | undefined, scheme: string, useRemoteAddress: boolean): void {
-  if (useRemoteAddress && remoteAddress) {
-    const ip = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
-    const prior = headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(',') : prior},${ip}` : ip;
+export function sanitizeRequestHeaders(headers: HeaderMap, remoteAddress: string | undefined, scheme: string, policy: ForwardingPolicy): Forwarded {
+  const prior = headerText(headers['x-forwarded-for']);
+  const list = prior ? prior.split(',').map((a) => a.trim()).filter(Boolean) : [];
+  let trusted: string | undefined;
+  let single: boolean;
+  const remote = remoteAddress ? plainIp(remoteAddress) : undefined;
+  if (policy.useRemoteAddress) {
+    // Trusted proxies in front of this one put the client in x-forwarded-for; else it is the peer.
+    const hops = policy.xffNumTrustedHops;
+    trusted = (hops > 0 ? list[list.length - hops] : undefined) ?? remote;
+    single = list.length === 0;
+    if (remote && !policy.skipXffAppend) {
+      list.push(remote);
+      headers['x-forwarded-for'] = list.join(',');
+    }
+  } else {
+    // Without use_remote_address and without x-forwarded-for, the request is external (Envoy's rule).
+    const index = list.length - 1 - policy.xffNumTrustedHops;
+    trusted = index >= 0 ? list[index] : undefined;
+    single = list.length === 1;
   }
-  if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = scheme;
+  const cidrs = policy.internalCidrs;
+  const internal = single && isInternalAddress(trusted, cidrs);
+  const edge = policy.useRemoteAddress && !internal;
+  if (internal) headers['x-envoy-internal'] = 'true';
+  else {
+    delete headers['x-envoy-internal'];
+    for (const h of INTERNAL_ONLY) delete headers[h];
+    if (edge) for (const h of EDGE_ONLY) delete headers[h];
+  }
+  if (edge && trusted) headers['x-envoy-external-address'] = trusted;
+  else if (!internal) delete headers['x-envoy-external-address'];
+  if (policy.useRemoteAddress || !headers['x-forwarded-proto']) headers['x-forwarded-proto'] = scheme;
+  let requestId = headerText(headers['x-request-id']) ?? '';
+  if (policy.generateRequestId && (requestId === '' || (edge && !policy.preserveExternalRequestId))) {
+    requestId = randomUUID();
+    headers['x-request-id'] = requestId;
+  }
+  return { internal, edge, trustedAddress: trusted, requestId };
 }

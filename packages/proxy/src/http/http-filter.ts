@@ -28,6 +28,20 @@ export interface StreamContext {
   sendLocalReply(status: number, body: string, flag?: string): void;
   /** True once a response has started. */
   readonly responded: boolean;
+  /**
+   * Envoy's internal request (x-envoy-internal rules: with use_remote_address the downstream address
+   * is internal; without, a single internal XFF address); see sanitizeRequestHeaders in http/headers.ts. Set by the
+   * connection manager; undefined is treated as external.
+   */
+  readonly internalRequest?: boolean;
+  /**
+   * Envoy's edge request: external, on a use_remote_address connection manager. The router honours
+   * x-envoy-retry-on, x-envoy-max-retries, x-envoy-upstream-rq-*timeout-ms only when this is false;
+   * undefined is treated as an edge request (the safe reading).
+   */
+  readonly edgeRequest?: boolean;
+  /** Set by the fault filter (response_rate_limit): the router paces the response body to this many KiB/s. */
+  faultResponseRateKbps?: number;
 }
 
 export type FilterStatus = 'continue' | 'stop';

@@ -1,11 +1,13 @@
 // envoy.filters.network.tcp_proxy: each downstream connection is piped to a host of the cluster
-// (or of a weighted cluster), with the idle timeout (default 1 h) closing both sides.
+// (or of a weighted cluster), with the idle timeout (default 1 h) closing both sides. The upstream
+// connect is bounded by the cluster's connect_timeout and retried on another host choice up to
+// max_connect_attempts.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpProxy__Output } from '@weft/api';
 import type { NetworkFilter } from '../listener/listener-manager.js';
 import { destinationOf } from '../listener/original-dst.js';
-import type { ClusterLookup } from '../upstream/upstream-cluster.js';
+import type { ClusterLookup, UpstreamHost } from '../upstream/upstream-cluster.js';
 
 export interface TcpProxyOptions {
   readonly config: TcpProxy__Output;
@@ -78,8 +80,10 @@ export class TcpProxyFilter implements NetworkFilter {
     const onClose = this.options.onClose;
     const downstreamEndpoints = onClose ? endpoints(downstream) : {};
     let upstreamEndpoints: TcpEndpoints | undefined;
+    /** The host of the latest connect attempt. */
+    let currentHost: UpstreamHost | undefined = host;
     const closed = () =>
-      onClose?.({ downstream, downstreamEndpoints, startedAt, cluster: name, upstreamHost: host ? `${host.address}:${host.port}` : undefined, upstreamEndpoints, responseFlags: flags });
+      onClose?.({ downstream, downstreamEndpoints, startedAt, cluster: name, upstreamHost: currentHost ? `${currentHost.address}:${currentHost.port}` : undefined, upstreamEndpoints, responseFlags: flags });
     if (!cluster || !host) {
       flags.add(cluster ? 'UH' : 'NC');
       downstream.destroy();
@@ -104,51 +108,95 @@ export class TcpProxyFilter implements NetworkFilter {
       closed();
       return;
     }
-    host.begin();
-    cluster.counters.upstream_cx_total.value++;
-    downstream.pause();
-    const target = { host: host.address, port: host.port, noDelay: true, ...(cluster.sourceAddress ? { localAddress: cluster.sourceAddress } : {}) };
-    // With TLS the pipe starts once the handshake is done; a failed handshake is a connect failure (UF).
-    const upstream = transport.kind === 'tls' ? tls.connect({ ...transport.options, ...target }) : net.connect(target);
-    const connectEvent = transport.kind === 'tls' ? 'secureConnect' : 'connect';
     this.live.add(downstream);
+    downstream.pause();
+    const maxAttempts = Math.max(1, this.options.config.max_connect_attempts?.value ?? 1);
+    const connectTimeoutMs = cluster.connectTimeoutMs ?? 5000;
+    let current: net.Socket | undefined;
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
-      host.end();
       cluster.finishConnection();
       this.live.delete(downstream);
       downstream.destroy();
-      upstream.destroy();
+      current?.destroy();
       closed();
     };
-    let connected = false;
-    upstream.once(connectEvent, () => {
-      connected = true;
-      if (onClose) upstreamEndpoints = endpoints(upstream);
-      this.options.onConnect?.(cluster.name, true);
-      downstream.pipe(upstream);
-      upstream.pipe(downstream);
-      downstream.resume();
-    });
-    upstream.once('error', () => {
-      // Node clears `connecting` before it emits a connect error, so the 'connect' event decides.
-      if (!connected) {
-        cluster.counters.upstream_cx_connect_fail.value++;
-        flags.add('UF');
-        host.recordResult(0);
-        this.options.onConnect?.(cluster.name, false);
-      }
-      finish();
-    });
-    if (this.idleMs > 0) {
-      downstream.setTimeout(this.idleMs, finish);
-      upstream.setTimeout(this.idleMs, finish);
-    }
     downstream.once('error', finish);
     downstream.once('close', finish);
-    upstream.once('close', finish);
+    // One connect attempt; a failed one (refused, reset, connect_timeout) tries again on a host
+    // chosen anew, up to max_connect_attempts (Envoy's tcp_proxy).
+    const attempt = (n: number, target: UpstreamHost) => {
+      currentHost = target;
+      target.begin();
+      cluster.counters.upstream_cx_total.value++;
+      const addr = { host: target.address, port: target.port, noDelay: true, ...(cluster.sourceAddress ? { localAddress: cluster.sourceAddress } : {}) };
+      // With TLS the pipe starts once the handshake is done; a failed handshake is a connect failure (UF).
+      // transport_socket_matches: the endpoint's own transport (mTLS to tlsMode=istio), else the cluster's.
+      const own = target.transport ?? transport;
+      if (own.kind === 'unavailable') {
+        // Its secrets cannot be loaded: never plaintext instead (UF).
+        cluster.counters.upstream_cx_connect_fail.value++;
+        flags.add('UF');
+        target.end();
+        downstream.destroy();
+        return;
+      }
+      const upstream = own.kind === 'tls' ? tls.connect({ ...own.options, ...addr }) : net.connect(addr);
+      if (cluster.tcpKeepalive) upstream.setKeepAlive(true, cluster.tcpKeepalive.timeMs ?? 0);
+      current = upstream;
+      const connectEvent = own.kind === 'tls' ? 'secureConnect' : 'connect';
+      let connected = false;
+      let ended = false;
+      const end = () => {
+        if (ended) return false;
+        ended = true;
+        clearTimeout(timer);
+        target.end();
+        return true;
+      };
+      const failed = () => {
+        if (!end()) return;
+        upstream.destroy();
+        cluster.counters.upstream_cx_connect_fail.value++;
+        target.recordResult(0);
+        if (finished) return;
+        const next = n < maxAttempts ? cluster.chooseHost({ random, get originalDestination() { return destinationOf(downstream); } }) : undefined;
+        if (next) return attempt(n + 1, next);
+        flags.add('UF');
+        this.options.onConnect?.(cluster.name, false);
+        finish();
+      };
+      const timer = setTimeout(failed, connectTimeoutMs);
+      upstream.once(connectEvent, () => {
+        if (ended || finished) return;
+        connected = true;
+        clearTimeout(timer);
+        target.recordResult(200);
+        if (onClose) upstreamEndpoints = endpoints(upstream);
+        this.options.onConnect?.(cluster.name, true);
+        downstream.pipe(upstream);
+        upstream.pipe(downstream);
+        downstream.resume();
+        if (this.idleMs > 0) {
+          downstream.setTimeout(this.idleMs, finish);
+          upstream.setTimeout(this.idleMs, finish);
+        }
+      });
+      upstream.once('error', () => {
+        // Node clears `connecting` before it emits a connect error, so the 'connect' event decides.
+        if (!connected) return failed();
+        end();
+        finish();
+      });
+      upstream.once('close', () => {
+        if (!connected) return failed();
+        end();
+        finish();
+      });
+    };
+    attempt(1, host);
   }
 
   drain(): void {

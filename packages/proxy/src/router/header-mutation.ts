@@ -3,6 +3,7 @@
 // connection manager applies one flat list and later entries win.
 import type { IssueCollector } from '@weft/base';
 import type { HeaderValueOptionConfig } from './config-types.js';
+import { compileHeaderFormat, type CompiledHeaderFormat, type HeaderFormatInput } from './header-format.js';
 
 export type HeaderAppendAction = 'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
 
@@ -16,6 +17,8 @@ export type HeaderMutation =
       readonly action: HeaderAppendAction;
       readonly keepEmptyValue: boolean;
       readonly formatted: boolean;
+      /** The compiled `%VARIABLE%` format when `formatted`. */
+      readonly compiled?: CompiledHeaderFormat;
     };
 
 /** The header map a connection manager hands to applyHeaderMutations. Names are lower-case. */
@@ -61,6 +64,12 @@ export function compileHeaderMutations(
     const action = appendAction(option, at);
     const raw = option.header?.value ?? '';
     const formatted = hasVariables(raw);
+    let compiled: CompiledHeaderFormat | undefined;
+    if (formatted) {
+      const c = compileHeaderFormat(raw);
+      for (const e of c.errors) at.at('header', 'value').error(e);
+      compiled = c.format;
+    }
     out.push({
       op: 'add',
       name,
@@ -68,6 +77,7 @@ export function compileHeaderMutations(
       action,
       keepEmptyValue: option.keep_empty_value,
       formatted,
+      ...(compiled ? { compiled } : {}),
     });
   });
   return out;
@@ -89,11 +99,14 @@ function hasVariables(value: string): boolean {
   return false;
 }
 
-/** Applies mutations in order. Formatted values need `format`; without it they are skipped. */
+/**
+ * Applies mutations in order. Formatted values need `format` (a stream's HeaderFormatInput, or a
+ * function of the raw format); without it they are skipped.
+ */
 export function applyHeaderMutations(
   mutations: readonly HeaderMutation[],
   headers: MutableHeaders,
-  format?: HeaderValueFormatter,
+  format?: HeaderValueFormatter | HeaderFormatInput,
 ): void {
   for (const m of mutations) {
     if (m.op === 'remove') {
@@ -103,7 +116,9 @@ export function applyHeaderMutations(
     let value = m.value;
     if (m.formatted) {
       if (!format) continue;
-      value = format(value);
+      if (typeof format === 'function') value = format(value);
+      else if (m.compiled) value = m.compiled(format);
+      else continue;
     }
     if (!value && !m.keepEmptyValue) continue;
     switch (m.action) {

@@ -38,6 +38,8 @@ export interface ForwardScope extends CorsOptions {
   readonly virtualHostRetry?: RetryPolicy;
   readonly inheritedMirrors: readonly CompiledMirror[];
   readonly mostSpecificHeaderMutationsWins: boolean;
+  /** RouteConfiguration.internal_only_headers, lower-case. */
+  readonly internalOnlyHeaders: readonly string[];
 }
 
 export interface CompiledForward {
@@ -136,6 +138,7 @@ function sharedParts(
     priority: action.priority === 'HIGH' ? 'HIGH' : 'DEFAULT',
     includeAttemptCountInRequest: scope.virtualHost.config.include_request_attempt_count,
     includeAttemptCountInResponse: scope.virtualHost.config.include_attempt_count_in_response,
+    internalOnlyHeaders: scope.internalOnlyHeaders,
   };
 }
 

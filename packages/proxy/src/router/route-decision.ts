@@ -69,6 +69,8 @@ export interface ForwardDecision {
   readonly priority: 'DEFAULT' | 'HIGH';
   readonly includeAttemptCountInRequest: boolean;
   readonly includeAttemptCountInResponse: boolean;
+  /** RouteConfiguration.internal_only_headers (lower-case): removed from requests that are not internal. */
+  readonly internalOnlyHeaders: readonly string[];
 }
 
 export interface RedirectDecision {

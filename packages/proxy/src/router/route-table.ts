@@ -53,6 +53,7 @@ interface ConfigScope {
   readonly response: readonly HeaderMutation[];
   readonly perFilterConfig: PerFilterConfig;
   readonly mirrors: readonly CompiledMirror[];
+  readonly internalOnlyHeaders: readonly string[];
 }
 
 const NO_ROUTE: NoRouteDecision = Object.freeze({ kind: 'no-route' });
@@ -71,6 +72,7 @@ export function compileRouteConfiguration(
     ...compileLevelMutations(rc, issues),
     perFilterConfig: overlayPerFilterConfig(NO_PER_FILTER_CONFIG, rc.typed_per_filter_config),
     mirrors: compileMirrors(rc.request_mirror_policies, issues.at('request_mirror_policies')),
+    internalOnlyHeaders: compileInternalOnlyHeaders(rc.internal_only_headers, issues.at('internal_only_headers')),
   };
   if (rc.vhds) issues.at('vhds').warn('VHDS is not supported; only the inline virtual hosts are used');
   const selector = new VirtualHostSelector<CompiledVirtualHost>({ ignorePortInHostMatching: rc.ignore_port_in_host_matching });
@@ -81,7 +83,7 @@ export function compileRouteConfiguration(
   const stripParams = rc.ignore_path_parameters_in_path_matching;
   const table: RouteTable = {
     name: rc.name,
-    internalOnlyHeaders: rc.internal_only_headers.map((h) => h.toLowerCase()),
+    internalOnlyHeaders: scope.internalOnlyHeaders,
     route(head, random) {
       const vh = selector.select(head.authority);
       if (!vh) return NO_ROUTE;
@@ -175,6 +177,7 @@ function compileRoute(route: Route__Output, vh: VirtualHostScope, rc: ConfigScop
         ...(vh.retry ? { virtualHostRetry: vh.retry } : {}),
         inheritedMirrors: vh.mirrors,
         mostSpecificHeaderMutationsWins: mostSpecificWins,
+        internalOnlyHeaders: rc.internalOnlyHeaders,
         corsCache: rc.corsCache,
         ...(rc.options.unpack ? { unpack: rc.options.unpack } : {}),
       };
@@ -217,6 +220,17 @@ function compileRoute(route: Route__Output, vh: VirtualHostScope, rc: ConfigScop
   }
   issues.error('one of route, redirect or direct_response is required');
   return { match, decide: () => NO_ROUTE };
+}
+
+/** internal_only_headers: lower-case header names; pseudo-headers and `host` cannot be removed. */
+function compileInternalOnlyHeaders(names: readonly string[], issues: IssueCollector): string[] {
+  const out: string[] = [];
+  names.forEach((raw, i) => {
+    const name = raw.toLowerCase();
+    if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name) || name === 'host') issues.at(i).error(`${JSON.stringify(raw)} is not a header that can be removed`);
+    else out.push(name);
+  });
+  return out;
 }
 
 /** require_tls: ALL redirects every plain-text request, EXTERNAL_ONLY those not marked x-envoy-internal. */

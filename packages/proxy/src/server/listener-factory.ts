@@ -2,12 +2,16 @@
 // for each chain its terminal network filter (http_connection_manager with its HTTP filters, or
 // tcp_proxy), behind TLS termination when the chain has a TLS transport_socket. Everything
 // unsupported is reported with its path, so the LDS update is NACKed whole.
-import type net from 'node:net';
+import net from 'node:net';
 import type { FilterChain__Output, HttpConnectionManager__Output, Listener__Output, ProtoRegistry, TcpProxy__Output } from '@weft/api';
 import { IssueCollector, type Logger, type ValidationResult } from '@weft/base';
 import { createCorsFilter } from '../extensions/filters/http/cors/cors-filter.js';
 import { createFaultFilter } from '../extensions/filters/http/fault/fault-filter.js';
 import { createRouterFilter } from '../extensions/filters/http/router/router-filter.js';
+import { filterTypeUrl } from '../extensions/filters/filter-type.js';
+import { createIstioHttpFilter, ISTIO_HTTP_FILTER_TYPES, type IstioHttpFilterDeps } from '../extensions/filters/http/istio-http-filters.js';
+import { localPeerFrom } from '../extensions/filters/http/peer_metadata/peer-metadata-filter.js';
+import { wrapNetworkFilters, type IstioNetworkFilterDeps } from '../extensions/filters/network/istio-network-filters.js';
 import { compileHttpAccessLog, compileTcpAccessLog } from '../extensions/access_loggers/access-log.js';
 import { http2SettingsFrom } from '../http/http2-settings.js';
 import { HttpConnectionManager, type CompletedStream, type RouteSource } from '../http/connection-manager.js';
@@ -19,11 +23,13 @@ import { TcpProxyFilter } from '../network/tcp-proxy.js';
 import type { RouteStore } from '../rds/route-store.js';
 import type { StatScope } from '../stats/stat-store.js';
 import { compileDownstreamTransportSocket } from '../tls/downstream-tls-context.js';
+import type { SecretProviders } from '../tls/dynamic-tls.js';
 import { TlsTerminatingFilter } from '../tls/tls-terminating-filter.js';
 import { compileRouteConfiguration } from '../router/index.js';
 import { optionalMs } from '../router/duration.js';
 import type { ClusterLookup } from '../upstream/upstream-cluster.js';
 import { createChainSelector } from './chain-selector.js';
+import { compileHcmOptions } from './hcm-options.js';
 import type { RoutedHashing } from './request-hash.js';
 
 const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -34,6 +40,8 @@ const CORS_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cor
 
 export interface ListenerFactoryDeps {
   readonly registry: ProtoRegistry;
+  /** The secret manager: SDS-named certificates and validation contexts of TLS filter chains. */
+  readonly secrets?: SecretProviders;
   readonly clusters: ClusterLookup;
   readonly routes: RouteStore;
   readonly hashing: RoutedHashing;
@@ -43,12 +51,27 @@ export interface ListenerFactoryDeps {
   readonly stats?: StatScope;
   /** --drain-strategy and --drain-time-s, for the connection managers. */
   readonly drain?: DrainSettings;
+  /** The bootstrap node: what istio.metadata_exchange tells peers about this proxy. */
+  readonly node?: { readonly id?: string; readonly metadata?: object | null } | null;
 }
 
 type Built = { select(socket: net.Socket): ActiveFilterChain | undefined; chains: readonly ActiveFilterChain[] };
 
 export class ProxyListenerFactory implements ListenerFactory {
   constructor(private readonly deps: ListenerFactoryDeps) {}
+
+  private istioHttp: IstioHttpFilterDeps | undefined;
+
+  /** Deps of the Istio HTTP filters; the node's exchange headers are encoded once. */
+  private istioHttpDeps(): IstioHttpFilterDeps {
+    const d = this.deps;
+    const localPeer = localPeerFrom((struct) => d.registry.encode('google.protobuf.Struct', struct), d.node);
+    return (this.istioHttp ??= { registry: d.registry, clusters: d.clusters, ...(d.stats ? { stats: d.stats } : {}), ...(localPeer ? { localPeer } : {}) });
+  }
+
+  private networkFilterDeps(): IstioNetworkFilterDeps {
+    return { registry: this.deps.registry, ...(this.deps.stats ? { stats: this.deps.stats } : {}), ...(this.deps.node ? { node: this.deps.node } : {}) };
+  }
 
   /** Throws only for configs that `check` would have rejected (a bug in the caller). */
   build(listener: Listener__Output): Built {
@@ -61,6 +84,9 @@ export class ProxyListenerFactory implements ListenerFactory {
   check(listener: Listener__Output): ValidationResult<Built> {
     const issues = new IssueCollector(`listener ${listener.name}`);
     if (listener.api_listener) issues.at('api_listener').error('API listeners are for gRPC clients, not the proxy');
+    // Envoy refuses a socket address that is not an IP literal (a name would need a DNS lookup to bind).
+    const bindAddress = listener.address?.socket_address?.address;
+    if (bindAddress && net.isIP(bindAddress.replace(/^\[|\]$/g, '')) === 0) issues.at('address', 'socket_address', 'address').error(`'${bindAddress}' is not an IP address`);
     const chains = listener.filter_chains ?? [];
     const built = new Map<FilterChain__Output, ActiveFilterChain>();
     chains.forEach((fc, i) => {
@@ -76,17 +102,18 @@ export class ProxyListenerFactory implements ListenerFactory {
     for (const e of matcher.errors) issues.at(e.path).error(e.message);
     if (issues.errors.length > 0 || !matcher.value) return issues.result(undefined as never);
     const select = createChainSelector({ listener, chains, matcher: matcher.value, built, logger: this.deps.logger, ...(this.deps.stats ? { stats: this.deps.stats } : {}) });
+    // "Accepted, not enforced" fields and other warnings: said, not silently dropped.
+    for (const w of issues.warnings) this.deps.logger.warn({ path: w.path }, w.message);
     return issues.result<Built>({ chains: [...built.values()], select });
   }
 
   private buildChain(fc: FilterChain__Output, issues: IssueCollector, name: string, listenerName: string): ActiveFilterChain | undefined {
     const filters = fc.filters ?? [];
-    const tls = compileDownstreamTransportSocket(fc.transport_socket, (a) => this.deps.registry.unpack(a), issues.at('transport_socket'));
+    const tls = compileDownstreamTransportSocket(fc.transport_socket, (a) => this.deps.registry.unpack(a), issues.at('transport_socket'), this.deps.secrets);
     if (filters.length === 0) {
       issues.at('filters').error('a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
       return undefined;
     }
-    filters.slice(0, -1).forEach((f, i) => issues.at('filters', i).error(`network filter ${f.name} (${f.typed_config?.type_url ?? 'no typed_config'}) is not supported`));
     const last = filters[filters.length - 1]!;
     const at = issues.at('filters', filters.length - 1);
     const type = last.typed_config?.type_url;
@@ -98,6 +125,8 @@ export class ProxyListenerFactory implements ListenerFactory {
       filter = new TcpProxyFilter({ config, clusters: this.deps.clusters, ...(onClose ? { onClose } : {}) });
     }
     else at.error(`network filter ${last.name} (${type ?? 'no typed_config'}) is not supported`);
+    // The filters before the terminal one (istio.metadata_exchange) wrap it, inside TLS termination.
+    if (filters.length > 1) filter = wrapNetworkFilters(filters.slice(0, -1), filter, this.networkFilterDeps(), issues.at('filters'));
     if (filter && tls) filter = this.terminateTls(filter, tls, listenerName);
     return filter ? { name, filter } : undefined;
   }
@@ -141,7 +170,7 @@ export class ProxyListenerFactory implements ListenerFactory {
     }
     const filters: HttpFilter[] = [];
     (hcm.http_filters ?? []).forEach((f, i) => {
-      const type = f.typed_config?.type_url;
+      const type = filterTypeUrl(this.deps.registry, f.typed_config);
       if (type === ROUTER_TYPE) filters.push(createRouterFilter({ clusters: this.deps.clusters, hashOf: this.deps.hashing.hashOf }));
       else if (type === FAULT_TYPE) {
         const stats = this.deps.stats;
@@ -149,12 +178,17 @@ export class ProxyListenerFactory implements ListenerFactory {
         filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!), Math.random, counters));
       }
       else if (type === CORS_TYPE) filters.push(createCorsFilter());
+      else if (type !== undefined && f.typed_config && ISTIO_HTTP_FILTER_TYPES.has(type)) {
+        const built = createIstioHttpFilter(type, f.typed_config, this.istioHttpDeps(), issues.at('http_filters', i));
+        if (built) filters.push(built);
+      }
       else if (!f.is_optional) issues.at('http_filters', i).error(`HTTP filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
     });
     if (filters.at(-1)?.name !== 'envoy.filters.http.router') issues.at('http_filters').error('the last HTTP filter must be the router');
     const logs = hcm.access_log ?? [];
     const dropped = logs.length > 0 ? this.deps.stats?.counter('access_log.dropped') : undefined;
     const accessLog = compileHttpAccessLog(logs, { unpack: (a) => this.deps.registry.unpack(a), logger: this.deps.logger, ...(dropped ? { dropped } : {}) }, issues.at('access_log'));
+    const settings = compileHcmOptions(hcm, issues);
     if (issues.errors.length > 0 || !routes) return undefined;
     const codec = hcm.codec_type === 'HTTP1' || hcm.codec_type === 'HTTP2' ? hcm.codec_type : 'AUTO';
     const statPrefix = hcm.stat_prefix;
@@ -166,6 +200,8 @@ export class ProxyListenerFactory implements ListenerFactory {
       routes,
       filters,
       useRemoteAddress: hcm.use_remote_address?.value ?? false,
+      settings,
+      clusters: this.deps.clusters,
       maxRequestHeadersKb: hcm.max_request_headers_kb?.value ?? 60,
       requestHeadersTimeoutMs: hcm.request_headers_timeout ? Number(hcm.request_headers_timeout.seconds) * 1000 + Math.floor(hcm.request_headers_timeout.nanos / 1e6) : 0,
       http2: http2SettingsFrom(hcm.http2_protocol_options),

@@ -17,6 +17,9 @@ import { StatStore } from '../stats/stat-store.js';
 import { statStoreOptionsFromConfig } from '../stats/stats-config.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import { AdsSubscription } from '../xds/ads-subscription.js';
+import { listenerSecretRefs } from '../sds/listener-secrets.js';
+import { grpcTargetOf } from '../sds/sds-target.js';
+import { SecretManager } from '../sds/secret-manager.js';
 import { runtimeInteger, staticRuntime } from './runtime.js';
 import { AdminServer, type ServerState } from './admin-server.js';
 import { adminHandlers } from './admin-handlers.js';
@@ -81,6 +84,11 @@ export class ProxyServer {
   readonly clusters: ClusterManager;
   readonly routes: RouteStore;
   readonly listeners: ListenerManager;
+  /** SDS: static, ADS and SDS-server secrets the TLS contexts watch. */
+  readonly secrets: SecretManager;
+  /** Static listeners waiting for their secrets (Envoy's listener warming). */
+  private readonly warmingStatic = new Map<string, Listener__Output>();
+  private staticWarmHooked = false;
   private readonly log: Logger;
   private state: ServerState = 'PRE_INITIALIZING';
   private admin: AdminServer | undefined;
@@ -101,10 +109,23 @@ export class ProxyServer {
     this.log = moduleLogger(options.logger, 'server');
     const statOptions = statStoreOptionsFromConfig(options.bootstrap.stats_config);
     this.stats = new StatStore(statOptions.value ?? {});
-    this.clusters = new ClusterManager(options.registry, defaultLoadBalancers(), this.stats, options.logger);
+    const staticClusters = options.bootstrap.static_resources?.clusters ?? [];
+    this.secrets = new SecretManager({
+      registry: options.registry,
+      logger: options.logger,
+      stats: this.stats,
+      node: options.bootstrap.node ?? { id: 'weft-proxy' },
+      staticSecrets: options.bootstrap.static_resources?.secrets ?? [],
+      clusterTarget: (name) => {
+        const c = staticClusters.find((x) => x.name === name);
+        return c ? grpcTargetOf(c) : undefined;
+      },
+    });
+    this.clusters = new ClusterManager(options.registry, defaultLoadBalancers(), this.stats, options.logger, this.secrets);
     this.routes = new RouteStore({ unpack: (a) => options.registry.unpack(a) });
     this.factory = new ProxyListenerFactory({
       registry: options.registry,
+      secrets: this.secrets,
       clusters: this.clusters,
       routes: this.routes,
       hashing: createRoutedHashing(),
@@ -112,6 +133,8 @@ export class ProxyServer {
       onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
       stats: this.stats,
       drain: { strategy: options.drainStrategy ?? 'immediate', timeMs: options.drainTimeS * 1000 },
+      // The node's metadata travels in the peer metadata exchange (istio.metadata_exchange).
+      node: options.bootstrap.node ?? null,
     });
     const runtime = staticRuntime(options.registry, options.bootstrap);
     const global = runtimeInteger(runtime, 'overload.global_downstream_max_connections');
@@ -143,7 +166,7 @@ export class ProxyServer {
     for (const l of b.static_resources?.listeners ?? []) {
       const checked = this.factory.check(l);
       if (!checked.value) throw new Error(checked.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-      if (this.role !== 'primary') await this.listeners.addOrUpdate(l);
+      if (this.role !== 'primary') await this.addStaticListener(l);
     }
     const adminSa = b.admin?.address?.socket_address;
     if (adminSa && this.role !== 'worker') {
@@ -185,9 +208,37 @@ export class ProxyServer {
           routeNames: (l) => this.routeNamesOf(l),
         },
         routes: { apply: (added, removed) => this.routes.apply(added, removed), has: (n) => this.routes.has(n) },
+        secrets: {
+          apply: (list) => this.secrets.applyAds(list),
+          names: () => this.secrets.adsNames(),
+          onNames: (l) => this.secrets.onAdsNames(l),
+          onWarm: (l) => this.secrets.onWarm(l),
+          listenerWarm: (l) => this.secrets.warmed(listenerSecretRefs(l, (a) => this.options.registry.unpack(a))),
+        },
       },
     });
     this.ads.start();
+  }
+
+  /**
+   * A static listener whose filter chains name SDS secrets warms (is not bound) until they are in or
+   * their initial fetch timeout passed, as Envoy's listener warming; others are bound now.
+   */
+  private async addStaticListener(l: Listener__Output): Promise<void> {
+    const refs = listenerSecretRefs(l, (a) => this.options.registry.unpack(a));
+    if (this.secrets.warmed(refs)) return this.listeners.addOrUpdate(l);
+    this.warmingStatic.set(l.name, l);
+    this.log.info({ listener: l.name, secrets: refs.map((r) => r.name) }, 'listener warming: waiting for its secrets');
+    if (!this.staticWarmHooked) {
+      this.staticWarmHooked = true;
+      this.secrets.onWarm(() => {
+        for (const [name, w] of [...this.warmingStatic]) {
+          if (!this.secrets.warmed(listenerSecretRefs(w, (a) => this.options.registry.unpack(a)))) continue;
+          this.warmingStatic.delete(name);
+          this.listeners.addOrUpdate(w).catch((e: unknown) => this.log.error({ err: e, listener: name }, 'listener could not be activated'));
+        }
+      });
+    }
   }
 
   private createAdsClient(ads: NonNullable<NonNullable<Bootstrap__Output['dynamic_resources']>['ads_config']>): AdsClient {
@@ -233,6 +284,7 @@ export class ProxyServer {
     else this.log.warn({ connections: this.listeners.closeAllConnections() }, 'drain time is over; closing the connections left');
     this.ads?.stop();
     this.clusters.close();
+    this.secrets.close();
     await this.admin?.close();
   }
 
@@ -303,6 +355,7 @@ export class ProxyServer {
     this.stats.gauge('server.memory_heap_size', 'NeverImport').set(process.memoryUsage().heapTotal);
     this.stats.gauge('server.total_connections').set(this.listeners.openConnections());
     this.stats.gauge('listener_manager.total_listeners_draining').set(this.listeners.drainingListeners());
+    this.stats.gauge('listener_manager.total_listeners_warming').set(this.warmingStatic.size + (this.ads?.warmingListeners() ?? 0));
   }
 
   private recordHttp(prefix: string, done: CompletedStream): void {

@@ -1,8 +1,10 @@
 // CommonTlsContext → node:tls secure-context options (certificates, trusted CA, CRL, protocol
 // versions, ciphers, curves, signature algorithms), ALPN, the peer checks, and the SDS secrets it
-// names (which the caller refuses or marks: SDS is not supported yet).
+// names: tls_certificate_sds_secret_configs, validation_context_sds_secret_config and
+// combined_validation_context (dynamic-tls.ts merges them in once they arrive).
 import tls from 'node:tls';
 import type { IssueCollector } from '@weft/base';
+import { secretRef, type SecretRef } from '../sds/secret-source.js';
 import { readDataSource } from './data-source.js';
 import { compilePeerValidator, type PeerValidator } from './peer-validator.js';
 import type { CertificateValidationContextConfig, CommonTlsContextConfig, TlsParametersConfig, TlsProtocolVersion } from './tls-config.js';
@@ -22,12 +24,23 @@ export interface SdsReference {
   readonly name: string;
 }
 
+/** The validation context that comes from SDS, with the static one it is merged into (combined_validation_context). */
+export interface SdsValidation {
+  readonly ref: SecretRef;
+  readonly defaults?: CertificateValidationContextConfig;
+}
+
 export interface CompiledCommonTls {
   readonly secure: tls.SecureContextOptions;
   readonly alpn: readonly string[];
   readonly validation?: PeerValidation;
+  /** Static certificates (tls_certificates). */
   readonly certificates: number;
+  /** Every SDS secret the context names. */
   readonly sds: readonly SdsReference[];
+  /** tls_certificate_sds_secret_configs, in order. */
+  readonly sdsCertificates: readonly SecretRef[];
+  readonly sdsValidation?: SdsValidation;
 }
 
 const VERSIONS: Record<string, tls.SecureVersion | undefined> = { TLSv1_0: 'TLSv1', 1: 'TLSv1', TLSv1_1: 'TLSv1.1', 2: 'TLSv1.1', TLSv1_2: 'TLSv1.2', 3: 'TLSv1.2', TLSv1_3: 'TLSv1.3', 4: 'TLSv1.3' };
@@ -59,7 +72,8 @@ function tlsParams(p: TlsParametersConfig, issues: IssueCollector): tls.SecureCo
   return out;
 }
 
-function validationContext(vc: CertificateValidationContextConfig, issues: IssueCollector, secure: { ca?: Buffer; crl?: Buffer }): PeerValidation {
+/** A CertificateValidationContext: its CA and CRL go to `secure`, its peer checks come back. */
+export function compileValidationContext(vc: CertificateValidationContextConfig, issues: IssueCollector, secure: { ca?: Buffer; crl?: Buffer }): PeerValidation {
   if (vc.custom_validator_config) issues.at('custom_validator_config').error('custom certificate validators are not supported');
   if (vc.ca_certificate_provider_instance) issues.at('ca_certificate_provider_instance').error('certificate provider instances are not supported');
   if (vc.allow_expired_certificate) issues.at('allow_expired_certificate').error('accepting expired certificates is not supported');
@@ -112,23 +126,39 @@ export function compileCommonTlsContext(ctx: CommonTlsContextConfig, issues: Iss
     secure.key = keys;
   }
   if (pfx.length > 0) secure.pfx = pfx;
-  (ctx.tls_certificate_sds_secret_configs ?? []).forEach((s, i) => sds.push({ path: issues.at('tls_certificate_sds_secret_configs', i).path, name: s.name }));
+  const sdsCertificates: SecretRef[] = [];
+  (ctx.tls_certificate_sds_secret_configs ?? []).forEach((s, i) => {
+    const at = issues.at('tls_certificate_sds_secret_configs', i);
+    sds.push({ path: at.path, name: s.name });
+    const ref = secretRef(s, at);
+    if (ref) sdsCertificates.push(ref);
+  });
   let validation: PeerValidation | undefined;
+  let sdsValidation: SdsValidation | undefined;
   const material: { ca?: Buffer; crl?: Buffer } = {};
   if (ctx.validation_context) {
-    validation = validationContext(ctx.validation_context, issues.at('validation_context'), material);
+    validation = compileValidationContext(ctx.validation_context, issues.at('validation_context'), material);
   } else if (ctx.validation_context_sds_secret_config) {
-    sds.push({ path: issues.at('validation_context_sds_secret_config').path, name: ctx.validation_context_sds_secret_config.name });
+    const at = issues.at('validation_context_sds_secret_config');
+    sds.push({ path: at.path, name: ctx.validation_context_sds_secret_config.name });
+    const ref = secretRef(ctx.validation_context_sds_secret_config, at);
+    if (ref) sdsValidation = { ref };
   } else if (ctx.combined_validation_context) {
     const combined = ctx.combined_validation_context;
     const at = issues.at('combined_validation_context');
-    if (combined.validation_context_sds_secret_config) sds.push({ path: at.at('validation_context_sds_secret_config').path, name: combined.validation_context_sds_secret_config.name });
-    validation = validationContext(combined.default_validation_context ?? {}, at.at('default_validation_context'), material);
+    const defaults = combined.default_validation_context ?? {};
+    validation = compileValidationContext(defaults, at.at('default_validation_context'), material);
+    if (combined.validation_context_sds_secret_config) {
+      const sdsAt = at.at('validation_context_sds_secret_config');
+      sds.push({ path: sdsAt.path, name: combined.validation_context_sds_secret_config.name });
+      const ref = secretRef(combined.validation_context_sds_secret_config, sdsAt);
+      if (ref) sdsValidation = { ref, defaults };
+    } else at.at('validation_context_sds_secret_config').error('combined_validation_context needs validation_context_sds_secret_config');
   }
   if (material.ca) secure.ca = material.ca;
   if (material.crl) secure.crl = material.crl;
   const alpn = (ctx.alpn_protocols ?? []).filter((p) => p !== '');
-  return { secure, alpn, ...(validation ? { validation } : {}), certificates: certs.length + pfx.length, sds };
+  return { secure, alpn, ...(validation ? { validation } : {}), certificates: certs.length + pfx.length, sds, sdsCertificates, ...(sdsValidation ? { sdsValidation } : {}) };
 }
 
 /** Builds the SecureContext once to surface bad PEM, a key that does not fit, unknown ciphers. */

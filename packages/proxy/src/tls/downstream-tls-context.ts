@@ -1,9 +1,11 @@
 // A filter chain's transport_socket → how the proxy terminates TLS on it (DownstreamTlsContext):
 // server certificates, client certificate policy (require_client_certificate, validation_context),
-// ALPN, SNI requirement. SDS-named certificates are refused for now: the listener is NACKed.
+// ALPN, SNI requirement. Certificates and validation contexts named by SDS are watched through the
+// secret manager (`dynamic`): the listener warms until they arrive, and rotations reach new handshakes.
 import type tls from 'node:tls';
 import type { IssueCollector } from '@weft/base';
 import { checkSecureContext, compileCommonTlsContext, type PeerValidation } from './common-tls-context.js';
+import { DynamicTlsMaterial, type SecretProviders } from './dynamic-tls.js';
 import { DOWNSTREAM_TLS_CONTEXT_TYPE, isRawBuffer, TLS_TRANSPORT_SOCKET, type DownstreamTlsContextConfig, type TransportSocketInput, type Unpack } from './tls-config.js';
 
 /** A handshake that has not finished by then is abandoned (Node's default is 120 s). */
@@ -17,18 +19,19 @@ export interface DownstreamTls {
   readonly requireClientCertificate: boolean;
   readonly validation?: PeerValidation;
   /**
-   * Set when the context needs SDS secrets, which the proxy cannot fetch yet: the chain is kept (one
-   * gateway server with a credentialName must not NACK every listener of the update, and Envoy would
-   * warm such a listener rather than refuse it), but its connections are closed with this reason.
+   * Set when the context needs SDS secrets but no secret manager was given (unit compiles): the chain
+   * is kept, but its connections are closed with this reason.
    */
   readonly unavailable?: string;
+  /** SDS-named material: the current certificates and validation context, resolved per handshake. */
+  readonly dynamic?: DynamicTlsMaterial;
 }
 
 /**
  * A filter chain's transport_socket: undefined for plaintext (none, or raw_buffer), the compiled
  * TLS termination for envoy.transport_sockets.tls; anything else is an error under `issues`.
  */
-export function compileDownstreamTransportSocket(ts: TransportSocketInput | null | undefined, unpack: Unpack, issues: IssueCollector): DownstreamTls | undefined {
+export function compileDownstreamTransportSocket(ts: TransportSocketInput | null | undefined, unpack: Unpack, issues: IssueCollector, secrets?: SecretProviders): DownstreamTls | undefined {
   if (!ts || isRawBuffer(ts)) return undefined;
   const any = ts.typed_config;
   if (any?.type_url !== DOWNSTREAM_TLS_CONTEXT_TYPE) {
@@ -42,30 +45,33 @@ export function compileDownstreamTransportSocket(ts: TransportSocketInput | null
     issues.at('typed_config').error(`cannot decode DownstreamTlsContext: ${(e as Error).message}`);
     return undefined;
   }
-  return compileDownstreamTlsContext(config, issues.at('typed_config'));
+  return compileDownstreamTlsContext(config, issues.at('typed_config'), secrets);
 }
 
 /** Compiles a DownstreamTlsContext; undefined (with errors under `issues`) when it cannot serve. */
-export function compileDownstreamTlsContext(ctx: DownstreamTlsContextConfig, issues: IssueCollector): DownstreamTls | undefined {
+export function compileDownstreamTlsContext(ctx: DownstreamTlsContextConfig, issues: IssueCollector, secrets?: SecretProviders): DownstreamTls | undefined {
   const before = issues.errors.length;
   const at = issues.at('common_tls_context');
   const common = compileCommonTlsContext(ctx.common_tls_context ?? {}, at);
-  if (common.sds.length > 0) {
-    const names = common.sds.map((r) => JSON.stringify(r.name)).join(', ');
-    for (const ref of common.sds) issues.warnings.push({ path: ref.path, message: `SDS is not supported yet: secret "${ref.name}" cannot be fetched; connections to this filter chain are closed` });
-    if (issues.errors.length > before) return undefined;
-    return { serverOptions: {}, alpn: [], requireSni: false, requireClientCertificate: false, unavailable: `SDS is not supported yet: the filter chain needs SDS secret(s) ${names}` };
+  const usesSds = common.sds.length > 0;
+  if (common.certificates === 0 && common.sdsCertificates.length === 0 && !(usesSds && issues.errors.length > before)) {
+    at.at('tls_certificates').error('a server needs at least one certificate (tls_certificates or tls_certificate_sds_secret_configs)');
   }
-  if (common.certificates === 0) at.at('tls_certificates').error('a server needs at least one certificate');
   const requireClientCertificate = ctx.require_client_certificate?.value ?? false;
   const validation = common.validation;
-  if (requireClientCertificate && !validation?.trustedCa && !common.sds.length && !validation?.acceptUntrusted) {
+  if (requireClientCertificate && !validation?.trustedCa && !common.sdsValidation && !validation?.acceptUntrusted) {
     issues.at('require_client_certificate').error('requiring client certificates needs validation_context.trusted_ca');
   }
   const secure = common.secure;
   if (issues.errors.length > before) return undefined;
-  if (!checkSecureContext(secure, at)) return undefined;
-  const requestCert = requireClientCertificate || validation !== undefined;
+  if (usesSds && !secrets) {
+    const names = common.sds.map((r) => JSON.stringify(r.name)).join(', ');
+    return { serverOptions: {}, alpn: [], requireSni: false, requireClientCertificate: false, unavailable: `no secret manager: the filter chain needs SDS secret(s) ${names}` };
+  }
+  // SDS material is checked when it arrives (a bad secret is NACKed); the static parts are checked now.
+  if (!usesSds && !checkSecureContext(secure, at)) return undefined;
+  const dynamic = usesSds && secrets ? new DynamicTlsMaterial(common, secrets) : undefined;
+  const requestCert = requireClientCertificate || validation !== undefined || common.sdsValidation !== undefined;
   return {
     serverOptions: {
       ...secure,
@@ -80,5 +86,6 @@ export function compileDownstreamTlsContext(ctx: DownstreamTlsContextConfig, iss
     requireSni: ctx.require_sni?.value ?? false,
     requireClientCertificate,
     ...(validation ? { validation } : {}),
+    ...(dynamic ? { dynamic } : {}),
   };
 }

@@ -1,23 +1,60 @@
-// A cluster's circuit breakers (Envoy's ResourceManagerImpl for the DEFAULT priority): live counts of
-// connections, pending requests, requests and retries, each checked against its threshold before use.
+// A cluster's circuit breakers (Envoy's ResourceManagerImpl, one per routing priority): live counts
+// of connections, pending requests, requests and retries, each checked against its threshold before
+// use, with the `circuit_breakers.<priority>.*_open` gauges and, with track_remaining, `remaining_*`.
+// Docs: arch_overview/upstream/circuit_breaking, api-v3/config/cluster/v3/circuit_breaker.proto.
 import type { Cluster__Output } from '@weft/api';
+import type { IssueCollector } from '@weft/base';
+import type { Gauge, StatScope } from '../stats/stat-store.js';
 
 export interface Thresholds {
   maxConnections: number;
   maxPendingRequests: number;
   maxRequests: number;
   maxRetries: number;
+  /** retry_budget: concurrent retries as a share of active plus pending requests (replaces maxRetries). */
+  retryBudget?: { budgetPercent: number; minRetryConcurrency: number };
+  trackRemaining?: boolean;
 }
 
-/** The DEFAULT-priority thresholds (else the first), with Envoy's defaults: 1024 each, 3 retries. */
-export function thresholdsOf(c: Cluster__Output): Thresholds {
-  const t = c.circuit_breakers?.thresholds?.find((x) => x.priority === 'DEFAULT') ?? c.circuit_breakers?.thresholds?.[0];
+export type RoutingPriority = 'DEFAULT' | 'HIGH';
+
+type ThresholdsConfig = NonNullable<Cluster__Output['circuit_breakers']>['thresholds'][number];
+
+function fromConfig(t: ThresholdsConfig | undefined): Thresholds {
+  const budget = t?.retry_budget;
   return {
     maxConnections: t?.max_connections?.value ?? 1024,
     maxPendingRequests: t?.max_pending_requests?.value ?? 1024,
     maxRequests: t?.max_requests?.value ?? 1024,
     maxRetries: t?.max_retries?.value ?? 3,
+    ...(budget ? { retryBudget: { budgetPercent: budget.budget_percent?.value ?? 20, minRetryConcurrency: budget.min_retry_concurrency?.value ?? 3 } } : {}),
+    ...(t?.track_remaining ? { trackRemaining: true } : {}),
   };
+}
+
+/** The thresholds of one priority, with Envoy's defaults (1024 each, 3 retries) for what is unset. */
+export function thresholdsOf(c: Cluster__Output, priority: RoutingPriority = 'DEFAULT'): Thresholds {
+  // An unset priority is DEFAULT (the enum's zero value); the last entry of a priority wins.
+  const list = c.circuit_breakers?.thresholds ?? [];
+  return fromConfig(list.filter((x) => (x.priority ?? 'DEFAULT') === priority).at(-1));
+}
+
+/** The CDS check of circuit_breakers (`issues` at the cluster): what weft cannot enforce is an error. */
+export function checkCircuitBreakers(c: Cluster__Output, issues: IssueCollector): void {
+  const cb = c.circuit_breakers;
+  if (!cb) return;
+  (cb.thresholds ?? []).forEach((t, i) => {
+    const at = issues.at('circuit_breakers', 'thresholds', i);
+    if (t.max_connection_pools) at.at('max_connection_pools').error('is not supported');
+    const pct = t.retry_budget?.budget_percent?.value;
+    if (pct !== undefined && (pct < 0 || pct > 100)) at.at('retry_budget', 'budget_percent').error(`must be within [0, 100], got ${pct}`);
+  });
+  if ((cb.per_host_thresholds?.length ?? 0) > 0) issues.at('circuit_breakers', 'per_host_thresholds').error('per-host circuit breakers are not supported');
+}
+
+interface ResourceGauges {
+  readonly open: Gauge;
+  readonly remaining?: Gauge;
 }
 
 /**
@@ -28,7 +65,16 @@ export class Resource {
   private count = 0;
   private readonly waiters: ((granted: boolean) => void)[] = [];
 
-  constructor(readonly max: number) {}
+  constructor(
+    private readonly limit: number | (() => number),
+    private readonly gauges?: ResourceGauges,
+  ) {
+    this.update();
+  }
+
+  get max(): number {
+    return typeof this.limit === 'number' ? this.limit : this.limit();
+  }
 
   get active(): number {
     return this.count;
@@ -41,6 +87,7 @@ export class Resource {
   tryAcquire(): boolean {
     if (this.count >= this.max) return false;
     this.count++;
+    this.update();
     return true;
   }
 
@@ -65,21 +112,41 @@ export class Resource {
   release(): void {
     const next = this.waiters.shift();
     if (next) next(true);
-    else if (this.count > 0) this.count--;
+    else if (this.count > 0) {
+      this.count--;
+      this.update();
+    }
+  }
+
+  private update(): void {
+    const g = this.gauges;
+    if (!g) return;
+    const max = this.max;
+    g.open.set(this.count >= max ? 1 : 0);
+    g.remaining?.set(Math.max(0, max - this.count));
   }
 }
 
-/** The four resources of one cluster, shared by the router (requests, retries) and the pools (pending). */
+/** The four resources of one cluster priority, shared by the router (requests, retries) and the pools (pending). */
 export class ResourceManager {
   readonly connections: Resource;
   readonly pendingRequests: Resource;
   readonly requests: Resource;
   readonly retries: Resource;
 
-  constructor(thresholds: Thresholds) {
-    this.connections = new Resource(thresholds.maxConnections);
-    this.pendingRequests = new Resource(thresholds.maxPendingRequests);
-    this.requests = new Resource(thresholds.maxRequests);
-    this.retries = new Resource(thresholds.maxRetries);
+  /** `stats`: the cluster scope, for `circuit_breakers.<priority>.*` gauges. */
+  constructor(thresholds: Thresholds, stats?: StatScope, priority: RoutingPriority = 'DEFAULT') {
+    const scope = stats?.scope(`circuit_breakers.${priority.toLowerCase()}`);
+    const gauges = (open: string, remaining: string): ResourceGauges | undefined =>
+      scope ? { open: scope.gauge(open, 'NeverImport'), ...(thresholds.trackRemaining ? { remaining: scope.gauge(remaining, 'NeverImport') } : {}) } : undefined;
+    this.connections = new Resource(thresholds.maxConnections, gauges('cx_open', 'remaining_cx'));
+    this.pendingRequests = new Resource(thresholds.maxPendingRequests, gauges('rq_pending_open', 'remaining_pending'));
+    this.requests = new Resource(thresholds.maxRequests, gauges('rq_open', 'remaining_rq'));
+    const budget = thresholds.retryBudget;
+    // Envoy: with a retry budget, max_retries is ignored and the limit follows the load.
+    const retryLimit = budget
+      ? () => Math.max(budget.minRetryConcurrency, Math.floor(((this.requests.active + this.pendingRequests.active) * budget.budgetPercent) / 100))
+      : thresholds.maxRetries;
+    this.retries = new Resource(retryLimit, gauges('rq_retry_open', 'remaining_retries'));
   }
 }

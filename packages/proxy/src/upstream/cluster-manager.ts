@@ -1,14 +1,20 @@
 // All clusters of the proxy: static ones from the bootstrap and dynamic ones from CDS, endpoints
 // from EDS (kept across cluster updates) and from DNS for STRICT_DNS/LOGICAL_DNS clusters.
+// A cluster warms until its first endpoints (EDS) and its SDS secrets are in; the secrets' own
+// initial_fetch_timeout ends their part of the wait (the cluster then fails its TLS handshakes).
 import { lookup } from 'node:dns/promises';
 import type { Cluster__Output, ClusterLoadAssignment__Output, ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
-import { formatIssues } from '@weft/base';
+import { formatIssues, IssueCollector } from '@weft/base';
 import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
 import type { StatScope } from '../stats/stat-store.js';
-import { CLUSTER_PROVIDED_LB, ManagedCluster, upstreamTransport } from './cluster.js';
+import type { SecretRef } from '../sds/secret-source.js';
+import type { SecretProviders } from '../tls/dynamic-tls.js';
+import { CLUSTER_PROVIDED_LB, clusterTransports, ManagedCluster } from './cluster.js';
 import { policyName } from '../load-balancer/registry.js';
 import { clusterHealthChecks } from './health-checker.js';
+import { clusterConnectionOptions } from './cluster-options.js';
+import { checkClusterFilters } from '../extensions/filters/network/istio-network-filters.js';
 import type { ClusterLookup } from './upstream-cluster.js';
 
 const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
@@ -18,6 +24,19 @@ const ORIGINAL_DST_POLICIES = new Set(['CLUSTER_PROVIDED', 'ORIGINAL_DST_LB']);
 /** Envoy's initial_fetch_timeout: a warming cluster goes active without endpoints after this. */
 const WARMING_TIMEOUT_MS = 15_000;
 
+/** What the cluster manager needs of the secret manager. */
+export interface ClusterSecrets extends SecretProviders {
+  warmed(refs: readonly SecretRef[]): boolean;
+  onWarm(listener: () => void): void;
+}
+
+interface Warming {
+  readonly cluster: ManagedCluster;
+  timer: NodeJS.Timeout | undefined;
+  /** Its endpoints arrived (or it has none to wait for, or their timeout passed). */
+  endpointsReady: boolean;
+}
+
 export class ClusterManager implements ClusterLookup {
   private readonly clusters = new Map<string, ManagedCluster>();
   /**
@@ -25,7 +44,7 @@ export class ClusterManager implements ClusterLookup {
    * here, while the cluster it replaces (if any) keeps serving; its first assignment (or the timeout)
    * makes it active.
    */
-  private readonly warmingClusters = new Map<string, { cluster: ManagedCluster; timer: NodeJS.Timeout }>();
+  private readonly warmingClusters = new Map<string, Warming>();
   private readonly warmListeners = new Set<() => void>();
   private readonly staticNames = new Set<string>();
   private readonly assignments = new Map<string, ClusterLoadAssignment__Output>();
@@ -37,8 +56,10 @@ export class ClusterManager implements ClusterLookup {
     private readonly balancers: LoadBalancerRegistry,
     private readonly stats: StatScope,
     logger: Logger,
+    private readonly secrets?: ClusterSecrets,
   ) {
     this.log = moduleLogger(logger, 'cluster-manager');
+    secrets?.onWarm(() => this.activateWarmed());
   }
 
   get(name: string): ManagedCluster | undefined {
@@ -87,9 +108,16 @@ export class ClusterManager implements ClusterLookup {
       if (checks.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(checks.errors)}`);
       // Envoy accepts one health check per cluster.
       if ((c.health_checks?.length ?? 0) > 1) problems.push(`cluster ${c.name}: health_checks: multiple health checks are not supported`);
-      // Bad TLS material is a NACK; SDS-named secrets are not (the cluster is accepted, marked unavailable).
-      const transport = upstreamTransport(this.registry, c);
+      // Bad TLS material is a NACK; SDS-named secrets are not (they are watched when the cluster is built).
+      const transport = clusterTransports(this.registry, c);
       if (transport.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(transport.errors)}`);
+      // Protocol options, connection options, circuit breakers, outlier detection (cluster-options.ts).
+      const options = clusterConnectionOptions(this.registry, c);
+      if (options.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(options.errors)}`);
+      // Upstream network filters (istio.metadata_exchange): known ones accepted, others refused.
+      const filterIssues = new IssueCollector();
+      checkClusterFilters(this.registry, c.filters, filterIssues);
+      if (filterIssues.errors.length > 0) problems.push(`cluster ${c.name}: ${formatIssues(filterIssues.errors)}`);
     }
     return problems.length > 0 ? problems.join('; ') : undefined;
   }
@@ -116,6 +144,7 @@ export class ClusterManager implements ClusterLookup {
       this.dropWarming(c.name);
       this.put(c);
     }
+    this.updateGauges();
     return undefined;
   }
 
@@ -123,10 +152,11 @@ export class ClusterManager implements ClusterLookup {
     for (const cla of list) {
       this.assignments.set(cla.cluster_name, cla);
       for (const c of this.all()) if (c.edsServiceName === cla.cluster_name) c.setAssignment(cla);
-      for (const c of this.warming()) {
-        if (c.edsServiceName !== cla.cluster_name) continue;
-        c.setAssignment(cla);
-        this.activate(c);
+      for (const w of [...this.warmingClusters.values()]) {
+        if (w.cluster.edsServiceName !== cla.cluster_name) continue;
+        w.cluster.setAssignment(cla);
+        w.endpointsReady = true;
+        this.activateIfWarm(w);
       }
     }
     return undefined;
@@ -142,23 +172,42 @@ export class ClusterManager implements ClusterLookup {
   private put(c: Cluster__Output): void {
     // Validated before (validate / the bootstrap check), so the balancer exists.
     const lb = c.type === 'ORIGINAL_DST' ? CLUSTER_PROVIDED_LB : this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
-    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.name}`), logger: this.log });
+    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.alt_stat_name || c.name}`), logger: this.log, ...(this.secrets ? { secrets: this.secrets } : {}) });
     const eds = cluster.edsServiceName;
-    if (eds && !this.assignments.has(eds)) {
-      const timer = setTimeout(() => {
-        this.log.warn({ cluster: c.name }, 'no endpoints arrived in time; the cluster goes active without them');
-        this.activate(cluster);
-      }, WARMING_TIMEOUT_MS);
-      timer.unref();
-      this.warmingClusters.set(c.name, { cluster, timer });
-      this.log.debug({ cluster: c.name }, 'cluster warming');
+    const waitEndpoints = eds !== undefined && !this.assignments.has(eds);
+    const waitSecrets = cluster.secretRefs.length > 0 && !this.secrets?.warmed(cluster.secretRefs);
+    if (eds && !waitEndpoints) cluster.setAssignment(this.assignments.get(eds)!);
+    if (waitEndpoints || waitSecrets) {
+      const w: Warming = { cluster, timer: undefined, endpointsReady: !waitEndpoints };
+      if (waitEndpoints) {
+        w.timer = setTimeout(() => {
+          this.log.warn({ cluster: c.name }, 'no endpoints arrived in time; the cluster goes active without them');
+          w.endpointsReady = true;
+          this.activateIfWarm(w);
+        }, WARMING_TIMEOUT_MS);
+        w.timer.unref();
+      }
+      this.warmingClusters.set(c.name, w);
+      this.updateGauges();
+      this.log.debug({ cluster: c.name, waitEndpoints, waitSecrets }, 'cluster warming');
       return;
     }
-    if (eds) cluster.setAssignment(this.assignments.get(eds)!);
     this.clusters.get(c.name)?.retire();
     this.clusters.set(c.name, cluster);
     if (c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') this.startDns(cluster);
+    this.updateGauges();
     this.log.debug({ cluster: c.name, type: c.type }, 'cluster added');
+  }
+
+  /** A secret arrived or timed out: clusters that waited only for it go active. */
+  private activateWarmed(): void {
+    for (const w of [...this.warmingClusters.values()]) this.activateIfWarm(w);
+  }
+
+  private activateIfWarm(w: Warming): void {
+    if (!w.endpointsReady) return;
+    if (w.cluster.secretRefs.length > 0 && !this.secrets?.warmed(w.cluster.secretRefs)) return;
+    this.activate(w.cluster);
   }
 
   /** A warmed cluster replaces the active one of its name. */
@@ -169,6 +218,9 @@ export class ClusterManager implements ClusterLookup {
     this.warmingClusters.delete(cluster.name);
     this.clusters.get(cluster.name)?.retire();
     this.clusters.set(cluster.name, cluster);
+    const c = cluster.config;
+    if (c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') this.startDns(cluster);
+    this.updateGauges();
     for (const l of this.warmListeners) l();
   }
 
@@ -178,6 +230,13 @@ export class ClusterManager implements ClusterLookup {
     clearTimeout(w.timer);
     w.cluster.close();
     this.warmingClusters.delete(name);
+    this.updateGauges();
+  }
+
+  /** cluster_manager.warming_clusters and active_clusters (Envoy's cluster manager gauges). */
+  private updateGauges(): void {
+    this.stats.gauge('cluster_manager.warming_clusters').set(this.warmingClusters.size);
+    this.stats.gauge('cluster_manager.active_clusters').set(this.clusters.size);
   }
 
   /** Resolves the load assignment's host names now and every dns_refresh_rate (default 5 s). */

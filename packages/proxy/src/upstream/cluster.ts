@@ -7,9 +7,14 @@ import type { Host, Locality, PrioritySet } from '../load-balancer/host.js';
 import { prioritySetFromHosts } from '../load-balancer/host.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
 import { ResourceManager, thresholdsOf, type Thresholds } from './circuit-breaker.js';
-import { createPool, type ConnPool, type PoolLimits, type UpstreamProtocol } from './conn-pool.js';
+import { createPool, type ConnPool, type PoolLimits, type PoolProtocol, type UpstreamProtocol } from './conn-pool.js';
+import { clusterConnectionOptions } from './cluster-options.js';
+import { HostMonitor, OutlierDetector, outlierConfig } from './outlier-detection.js';
 import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
 import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
+import type { SecretProviders } from '../tls/dynamic-tls.js';
+import type { SecretRef } from '../sds/secret-source.js';
+import { compileTransportSocketMatches, transportSecrets, type TransportSocketMatcher, type TransportSocketMatchInput } from '../tls/transport-socket-matches.js';
 import { clusterHealthChecks, HealthChecker, type Probe } from './health-checker.js';
 import { probeFor } from './health-probes.js';
 import { OriginalDstHosts } from './original-dst-hosts.js';
@@ -22,27 +27,53 @@ const NO_LOCALITY: Locality = { region: '', zone: '', subZone: '' };
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
+export type EdsHealth = 'healthy' | 'degraded' | 'unhealthy';
+
+/** LbEndpoint.health_status as the balancers use it: UNKNOWN and HEALTHY hosts are healthy. */
+export function edsHealthOf(status: string | undefined): EdsHealth {
+  if (status === 'UNHEALTHY' || status === 'DRAINING' || status === 'TIMEOUT') return 'unhealthy';
+  return status === 'DEGRADED' ? 'degraded' : 'healthy';
+}
+
 export class ProxyHost implements Host, UpstreamHost {
   active = 0;
-  /** Outlier detection's ejection and active health checking's FAILED_ACTIVE_HC, kept apart so one never clears the other. */
-  outlierEjected = false;
+  /** Active health checking's FAILED_ACTIVE_HC, kept apart from outlier ejection so one never clears the other. */
   failedActiveHc = false;
-  /** Consecutive 5xx / gateway failures, for outlier detection. */
-  consecutiveErrors = 0;
-  ejectedUntil = 0;
+  /** Outlier detection state; carried over when an EDS update re-creates the host. */
+  monitor = new HostMonitor();
+  /**
+   * The endpoint's EDS health_status: UNHEALTHY, DRAINING and TIMEOUT hosts are unhealthy
+   * (FAILED_EDS_HEALTH); DEGRADED ones are used only after every healthy host (Envoy's degraded load).
+   */
+  edsHealth: EdsHealth = 'healthy';
+  /** The priority the balancers see: the EDS priority, or after all of them for a DEGRADED host. */
+  lbPriority: number;
+  /** The transport its pool uses (transport_socket_matches picks it per endpoint). */
+  transport: UpstreamTransport | undefined;
 
   constructor(
     readonly address: string,
     readonly port: number,
     readonly weight: number,
     readonly locality: Locality,
-    readonly priority: number,
+    /** LocalityLbEndpoints.priority. */
+    readonly configPriority: number,
     readonly pool: ConnPool,
     private readonly onResult: (host: ProxyHost, status: number) => void,
-  ) {}
+  ) {
+    this.lbPriority = configPriority;
+  }
+
+  get priority(): number {
+    return this.lbPriority;
+  }
+
+  get outlierEjected(): boolean {
+    return this.monitor.ejected;
+  }
 
   get healthy(): boolean {
-    return !this.outlierEjected && !this.failedActiveHc;
+    return !this.monitor.ejected && !this.failedActiveHc && this.edsHealth !== 'unhealthy';
   }
 
   activeRequests(): number {
@@ -104,16 +135,35 @@ export interface ClusterDeps {
   readonly logger?: Logger;
   /** Replaces the HTTP/TCP health check probe (tests). */
   readonly probe?: Probe;
+  /** [0, 1), for the outlier detector's enforcing_* percentages (tests). */
+  readonly random?: () => number;
+  /** The secret manager, for SDS-named TLS material. */
+  readonly secrets?: SecretProviders;
 }
 
 /**
  * The cluster's transport_socket (plaintext, upstream TLS, or accepted-but-unavailable for SDS-named
  * secrets); errors (unreadable files, bad PEM, unknown socket) have paths under `transport_socket`.
  */
-export function upstreamTransport(registry: ProtoRegistry, c: Cluster__Output): ValidationResult<UpstreamTransport> {
+export function upstreamTransport(registry: ProtoRegistry, c: Cluster__Output, secrets?: SecretProviders): ValidationResult<UpstreamTransport> {
   const issues = new IssueCollector('transport_socket');
-  const transport = compileUpstreamTransportSocket(c.transport_socket, (any) => registry.unpack(any), issues);
+  const transport = compileUpstreamTransportSocket(c.transport_socket, (any) => registry.unpack(any), issues, secrets);
   return issues.result<UpstreamTransport>(transport ?? { kind: 'unavailable', reason: 'invalid transport_socket' });
+}
+
+export interface ClusterTransports {
+  readonly fallback: UpstreamTransport;
+  readonly matcher?: TransportSocketMatcher;
+}
+
+/** transport_socket and transport_socket_matches, with every error under its own path. */
+export function clusterTransports(registry: ProtoRegistry, c: Cluster__Output, secrets?: SecretProviders): ValidationResult<ClusterTransports> {
+  const fallback = upstreamTransport(registry, c, secrets);
+  const issues = new IssueCollector('', [...fallback.errors], [...fallback.warnings]);
+  const matches = (c as unknown as { transport_socket_matches?: readonly TransportSocketMatchInput[] }).transport_socket_matches;
+  const failed: UpstreamTransport = { kind: 'unavailable', reason: `invalid transport_socket: ${formatIssues(fallback.errors)}` };
+  const matcher = compileTransportSocketMatches(matches, fallback.value ?? failed, (any) => registry.unpack(any), issues, secrets);
+  return issues.result<ClusterTransports>({ fallback: fallback.value ?? failed, ...(matcher ? { matcher } : {}) });
 }
 
 export type { Thresholds };
@@ -123,20 +173,30 @@ export class ManagedCluster implements UpstreamCluster {
   readonly counters: ClusterCounters;
   private readonly statusCounters = new Map<number, Counter>();
   private readonly classCounters = new Map<number, Counter>();
-  private readonly ejectionsActive: Gauge;
-  private readonly ejectionsTotal: Counter;
   private readonly membershipHealthy: Gauge;
   private readonly membershipTotal: Gauge;
   readonly protocol: UpstreamProtocol;
+  /** How pools are made: `protocol`, or the downstream request's (use_downstream_protocol_config). */
+  readonly poolProtocol: PoolProtocol;
   readonly thresholds: Thresholds;
   readonly connectTimeoutMs: number;
+  /** The DEFAULT-priority circuit breakers (what the router and tcp_proxy use). */
   readonly resources: ResourceManager;
+  /** The HIGH-priority circuit breakers, for routes with priority HIGH. */
+  readonly highResources: ResourceManager;
+  /** outlier_detection; absent when the cluster has none. */
+  readonly outlier: OutlierDetector | undefined;
   private readonly poolLimits: PoolLimits;
-  /** How the pools reach the hosts: plaintext, TLS, or not at all (SDS not supported yet). */
+  /** How the pools reach the hosts without a transport_socket_matches match: plaintext, TLS, or not at all. */
   readonly transport: UpstreamTransport;
+  /** transport_socket_matches, when the cluster has them. */
+  private readonly transportMatcher: TransportSocketMatcher | undefined;
+  /** The SDS secrets its transports need: the cluster warms until they are in (ClusterManager). */
+  readonly secretRefs: readonly SecretRef[];
   private hosts: ProxyHost[] = [];
   private readonly now: () => number;
   readonly sourceAddress: string | undefined;
+  readonly tcpKeepalive: { readonly timeMs?: number | undefined } | undefined;
   /** ORIGINAL_DST: hosts made on demand, by `address:port`, swept every cleanup_interval. */
   private readonly originalDst: OriginalDstHosts<ProxyHost> | undefined;
   /** Active health checking (health_checks[0]); absent when the cluster has none. */
@@ -149,26 +209,38 @@ export class ManagedCluster implements UpstreamCluster {
     private readonly deps: ClusterDeps,
   ) {
     this.name = config.name;
-    this.protocol = upstreamProtocol(deps.registry, config);
+    // Checked before (ClusterManager.validate); the warnings are the accepted-not-enforced fields.
+    const options = clusterConnectionOptions(deps.registry, config);
+    for (const w of options.warnings) deps.logger?.warn({ cluster: config.name, field: w.path }, w.message);
+    this.poolProtocol = options.value?.protocol ?? upstreamProtocol(deps.registry, config);
+    this.protocol = this.poolProtocol === 'http2' ? 'http2' : 'http1';
     this.thresholds = thresholdsOf(config);
-    this.connectTimeoutMs = durationMs(config.connect_timeout, 5000);
-    this.resources = new ResourceManager(this.thresholds);
+    this.connectTimeoutMs = options.value?.connectTimeoutMs ?? durationMs(config.connect_timeout, 5000);
+    this.resources = new ResourceManager(this.thresholds, deps.stats);
+    this.highResources = new ResourceManager(thresholdsOf(config, 'HIGH'), deps.stats, 'HIGH');
     this.sourceAddress = config.upstream_bind_config?.source_address?.address || undefined;
     this.poolLimits = {
+      maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config),
+      ...options.value?.limits,
       connectTimeoutMs: this.connectTimeoutMs,
       resources: this.resources,
-      maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config),
       localAddress: this.sourceAddress,
     };
+    this.tcpKeepalive = this.poolLimits.tcpKeepalive;
     this.now = deps.now ?? Date.now;
     this.counters = clusterCounters(deps.stats);
-    this.ejectionsActive = deps.stats.gauge('outlier_detection.ejections_active');
-    this.ejectionsTotal = deps.stats.counter('outlier_detection.ejections_enforced_total');
+    const od = config.outlier_detection;
+    this.outlier = od
+      ? new OutlierDetector(outlierConfig(od, new IssueCollector('outlier_detection')), { stats: deps.stats.scope('outlier_detection'), now: this.now, random: deps.random ?? Math.random, onChange: () => this.rebuild() })
+      : undefined;
     this.membershipHealthy = deps.stats.gauge('membership_healthy');
     this.membershipTotal = deps.stats.gauge('membership_total');
     // Checked before (ClusterManager.validate). Should it fail anyway, fail closed: never plaintext.
-    const transport = upstreamTransport(deps.registry, config);
-    this.transport = transport.value ?? { kind: 'unavailable', reason: `invalid transport_socket: ${formatIssues(transport.errors)}` };
+    const transports = clusterTransports(deps.registry, config, deps.secrets);
+    this.transport = transports.value?.fallback ?? { kind: 'unavailable', reason: `invalid transport_socket: ${formatIssues(transports.errors)}` };
+    this.transportMatcher = transports.value?.matcher;
+    const choices = this.transportMatcher?.choices.map((c) => c.transport) ?? [this.transport];
+    this.secretRefs = choices.flatMap(transportSecrets);
     if (this.transport.kind === 'unavailable') {
       // Pilot's ISTIO_MUTUAL clusters name SDS secrets; they are accepted (no CDS NACK) and fail per request with 503 UF.
       deps.logger?.warn({ cluster: config.name }, `${this.transport.reason}; requests to cluster ${config.name} fail with 503 UF`);
@@ -179,7 +251,7 @@ export class ManagedCluster implements UpstreamCluster {
       this.healthChecker = new HealthChecker(checks[0], { probe, onChange: () => this.rebuild(), hadTraffic: () => this.hadTraffic, stats: deps.stats.scope('health_check') });
     }
     if (config.type === 'ORIGINAL_DST') {
-      const make = (d: OriginalDestination) => new ProxyHost(d.address, d.port, 1, NO_LOCALITY, 0, createPool(this.protocol, d.address, d.port, this.poolLimits, this.transport), () => undefined);
+      const make = (d: OriginalDestination) => new ProxyHost(d.address, d.port, 1, NO_LOCALITY, 0, createPool(this.poolProtocol, d.address, d.port, this.poolLimits, this.transport), () => undefined);
       const onChange = (hosts: ProxyHost[]) => {
         this.hosts = hosts;
         this.updateMembership();
@@ -210,14 +282,23 @@ export class ManagedCluster implements UpstreamCluster {
         const key = `${sa.address}:${sa.port_value}`;
         const weight = lbe.load_balancing_weight?.value ?? 1;
         const prior = old.get(key);
-        if (prior && prior.weight === weight && prior.priority === group.priority) {
+        const transport = this.transportFor(lbe.metadata);
+        const sameTransport = !prior || (prior.transport ?? this.transport) === transport;
+        const edsHealth = edsHealthOf(lbe.health_status);
+        if (prior && sameTransport && prior.weight === weight && prior.configPriority === group.priority) {
+          prior.edsHealth = edsHealth;
           next.push(prior);
           old.delete(key);
           continue;
         }
-        const pool = prior?.pool ?? createPool(this.protocol, sa.address, Number(sa.port_value), this.poolLimits, this.transport);
-        if (prior) old.delete(key);
-        next.push(new ProxyHost(sa.address, Number(sa.port_value), weight, locality, group.priority, pool, (h, s) => this.onResult(h, s)));
+        // A host whose transport changed (its tlsMode label) gets a new pool; the old one drains below.
+        const pool = prior && sameTransport ? prior.pool : createPool(this.poolProtocol, sa.address, Number(sa.port_value), this.poolLimits, transport);
+        if (prior && sameTransport) old.delete(key);
+        const host = new ProxyHost(sa.address, Number(sa.port_value), weight, locality, group.priority, pool, (h, s) => this.onResult(h, s));
+        host.transport = transport;
+        host.edsHealth = edsHealth;
+        if (prior) host.monitor = prior.monitor;
+        next.push(host);
       }
     }
     // A host that left stops getting new requests (it is out of the balancer); the exchanges in
@@ -225,13 +306,21 @@ export class ManagedCluster implements UpstreamCluster {
     for (const gone of old.values()) gone.pool.drain();
     this.hosts = next;
     this.healthChecker?.setHosts(next);
+    this.outlier?.setMonitors(next.map((h) => h.monitor));
     this.rebuild(cla);
+  }
+
+  /** transport_socket_matches by the endpoint's metadata (counted as cluster.<name>.<match>.total_match_count). */
+  private transportFor(metadata: Parameters<TransportSocketMatcher['select']>[0]): UpstreamTransport {
+    if (!this.transportMatcher) return this.transport;
+    const choice = this.transportMatcher.select(metadata);
+    this.deps.stats.counter(`${choice.name}.total_match_count`).inc();
+    return choice.transport;
   }
 
   chooseHost(choice: HostChoice): UpstreamHost | undefined {
     if (this.originalDst) return this.originalDst.get(choice.originalDestination);
     this.hadTraffic = true;
-    this.refreshEjections();
     return this.deps.lb.chooseHost({
       ...(choice.hash !== undefined ? { hash: choice.hash } : {}),
       ...(choice.previous ? { previousHosts: choice.previous as unknown as ReadonlySet<Host>, hostSelectionRetryMaxAttempts: choice.maxAttempts ?? 1 } : {}),
@@ -281,6 +370,7 @@ export class ManagedCluster implements UpstreamCluster {
   /** Closes every connection now, exchanges in flight included (shutdown). */
   close(): void {
     this.healthChecker?.close();
+    this.outlier?.close();
     for (const h of this.hosts) h.pool.close();
     this.hosts = [];
     this.originalDst?.close();
@@ -289,6 +379,7 @@ export class ManagedCluster implements UpstreamCluster {
   /** The cluster was removed or replaced (CDS): no more health checks; exchanges in flight finish, idle connections close. */
   retire(): void {
     this.healthChecker?.close();
+    this.outlier?.close();
     for (const h of this.hosts) h.pool.drain();
     this.originalDst?.close();
   }
@@ -308,55 +399,22 @@ export class ManagedCluster implements UpstreamCluster {
       if (g.load_balancing_weight?.value) weights.set(`${g.priority}|${g.locality?.region ?? ''}/${g.locality?.zone ?? ''}/${g.locality?.sub_zone ?? ''}`, g.load_balancing_weight.value);
     }
     this.updateMembership();
-    this.ejectionsActive.set(this.hosts.filter((h) => h.outlierEjected).length);
+    // DEGRADED hosts come after every priority's healthy hosts (Envoy spills to degraded load last).
+    let top = 0;
+    for (const h of this.hosts) top = Math.max(top, h.configPriority);
+    for (const h of this.hosts) h.lbPriority = h.edsHealth === 'degraded' ? top + 1 + h.configPriority : h.configPriority;
     const factor = this.lastAssignment?.policy?.overprovisioning_factor?.value;
     const set: PrioritySet = prioritySetFromHosts(this.hosts, {
       ...(factor ? { overprovisioningFactor: factor } : {}),
       ...(this.config.common_lb_config?.locality_weighted_lb_config
-        ? { localityWeight: (l: Locality, p: number) => weights.get(`${p}|${l.region}/${l.zone}/${l.subZone}`) }
+        ? { localityWeight: (l: Locality, p: number) => weights.get(`${p > top ? p - top - 1 : p}|${l.region}/${l.zone}/${l.subZone}`) }
         : {}),
     });
     this.deps.lb.update(set);
   }
 
-  // Outlier detection: consecutive 5xx (or gateway errors) eject a host for base_ejection_time ×
-  // times ejected, never more than max_ejection_percent of the cluster (Envoy's outlier detector).
-  private ejections = new Map<ProxyHost, number>();
-
+  // Outlier detection (outlier-detection.ts): every exchange's result, for Envoy's detector.
   private onResult(host: ProxyHost, status: number): void {
-    const od = this.config.outlier_detection;
-    if (!od) return;
-    const gatewayOnly = od.consecutive_gateway_failure?.value !== undefined && od.consecutive_5xx?.value === undefined;
-    const isError = status === 0 || (gatewayOnly ? status === 502 || status === 503 || status === 504 : status >= 500);
-    if (!isError) {
-      host.consecutiveErrors = 0;
-      return;
-    }
-    host.consecutiveErrors++;
-    const threshold = (gatewayOnly ? od.consecutive_gateway_failure?.value : od.consecutive_5xx?.value) ?? 5;
-    if (host.consecutiveErrors < threshold || host.outlierEjected) return;
-    const maxPercent = od.max_ejection_percent?.value ?? 10;
-    // Envoy ejects while the share already ejected is below max_ejection_percent (so one host always can be).
-    const ejected = this.hosts.filter((h) => h.outlierEjected).length;
-    if ((ejected / this.hosts.length) * 100 >= maxPercent) return;
-    const times = (this.ejections.get(host) ?? 0) + 1;
-    this.ejections.set(host, times);
-    host.outlierEjected = true;
-    host.consecutiveErrors = 0;
-    host.ejectedUntil = this.now() + durationMs(od.base_ejection_time, 30_000) * times;
-    this.ejectionsTotal.value++;
-    this.rebuild();
-  }
-
-  private refreshEjections(): void {
-    let changed = false;
-    const now = this.now();
-    for (const h of this.hosts) {
-      if (h.outlierEjected && h.ejectedUntil <= now) {
-        h.outlierEjected = false;
-        changed = true;
-      }
-    }
-    if (changed) this.rebuild();
+    this.outlier?.putResult(host.monitor, status);
   }
 }

@@ -12,9 +12,14 @@ export interface UpstreamHost {
   readonly address: string;
   readonly port: number;
   readonly pool: ConnPool;
+  /** This endpoint's transport (transport_socket_matches); the cluster's when undefined. */
+  readonly transport?: UpstreamTransport;
   /** Requests in flight to this host (least-request LB reads it). */
   readonly active: number;
-  /** Reports how an exchange ended, for outlier detection (`status` 0 = connect failure/reset). */
+  /**
+   * Reports how an exchange ended, for outlier detection: an HTTP status (a connection that worked,
+   * for tcp_proxy 200), 0 for a connect failure or reset, -1 for a timeout (outlier-detection.ts).
+   */
   recordResult(status: number): void;
   begin(): void;
   end(): void;
@@ -72,6 +77,10 @@ export interface UpstreamCluster {
   readonly transport?: UpstreamTransport;
   /** upstream_bind_config.source_address: the local address upstream sockets bind to. */
   readonly sourceAddress?: string | undefined;
+  /** connect_timeout (tcp_proxy's connect attempts); default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** upstream_connection_options.tcp_keepalive: SO_KEEPALIVE with this idle time (undefined = OS default). */
+  readonly tcpKeepalive?: { readonly timeMs?: number | undefined } | undefined;
 }
 
 export interface ClusterLookup {

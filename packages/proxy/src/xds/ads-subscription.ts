@@ -1,7 +1,9 @@
 // Wires the ADS client to the proxy's managers: CDS (wildcard) then EDS for the EDS clusters, LDS
 // (wildcard) then RDS for the route configs the listeners name. Each handler validates first and
 // applies only on success, so a NACKed update leaves the last good config in force. Listeners warm:
-// a listener waits for its route configs and for warming clusters (up to the initial fetch timeout).
+// a listener waits for its route configs and for warming clusters (up to the initial fetch timeout),
+// and for the SDS secrets its filter chains name (until they arrive or their own initial_fetch_timeout
+// passes). Secrets are also fetched over this stream, by name, for contexts with `sds_config: { ads: {} }`.
 import { TypeUrl, type Cluster__Output, type ClusterLoadAssignment__Output, type Listener__Output, type RouteConfiguration__Output } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { accept, reject, type AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
@@ -28,6 +30,17 @@ export interface XdsTargets {
     apply(added: readonly RouteConfiguration__Output[], removed: readonly string[]): string | undefined;
     has(name: string): boolean;
   };
+  /** SDS over ADS, and the secrets listeners warm for; absent: no Secret subscription. */
+  secrets?: {
+    apply(secrets: ReadonlyArray<{ readonly name: string; readonly value: Record<string, unknown> }>): string | undefined;
+    /** The names TLS contexts ask for over ADS. */
+    names(): string[];
+    onNames(listener: (names: string[]) => void): void;
+    /** Called when a secret arrives or times out. */
+    onWarm(listener: () => void): void;
+    /** Whether every secret the listener's chains name is in (or timed out). */
+    listenerWarm(listener: Listener__Output): boolean;
+  };
 }
 
 export interface AdsSubscriptionOptions {
@@ -40,7 +53,8 @@ export interface AdsSubscriptionOptions {
 
 export class AdsSubscription {
   private readonly log: Logger;
-  private readonly pending = new Map<string, { listener: Listener__Output; timer: NodeJS.Timeout }>();
+  /** Warming listeners; `timedOut`: their routes/clusters wait is over (secrets have their own timeout). */
+  private readonly pending = new Map<string, { listener: Listener__Output; timer: NodeJS.Timeout; timedOut: boolean }>();
   private lastRouteNames: string[] = [];
   private lastEdsNames: string[] = [];
 
@@ -54,7 +68,18 @@ export class AdsSubscription {
     c.subscribe(TypeUrl.ClusterLoadAssignment, (u) => this.onEndpoints(u), []);
     c.subscribe(TypeUrl.Listener, (u) => this.onListeners(u), '*');
     c.subscribe(TypeUrl.RouteConfiguration, (u) => this.onRoutes(u), []);
+    const secrets = this.options.targets.secrets;
+    if (secrets) {
+      c.subscribe(TypeUrl.Secret, (u) => this.onSecrets(u), secrets.names());
+      secrets.onNames((names) => c.setNames(TypeUrl.Secret, names));
+      secrets.onWarm(() => this.activateReady());
+    }
     c.start();
+  }
+
+  /** Listeners waiting for routes, warming clusters or secrets (listener_manager.total_listeners_warming). */
+  warmingListeners(): number {
+    return this.pending.size;
   }
 
   stop(): void {
@@ -85,14 +110,25 @@ export class AdsSubscription {
     return accept();
   }
 
-  /** A listener is ready when its route configs are here and no cluster is still warming. */
-  private ready(listener: Listener__Output): boolean {
+  private onSecrets(u: ResourceUpdate): Verdict {
+    const error = this.options.targets.secrets?.apply(u.resources.map((r) => ({ name: r.name, value: r.value })));
+    if (error) return reject(error);
+    return accept();
+  }
+
+  /**
+   * A listener is ready when its secrets are in (or timed out) and, unless its initial fetch timeout
+   * passed, its route configs are here and no cluster is still warming.
+   */
+  private ready(listener: Listener__Output, timedOut = false): boolean {
+    if (this.options.targets.secrets && !this.options.targets.secrets.listenerWarm(listener)) return false;
+    if (timedOut) return true;
     return !this.options.targets.clusters.warming() && this.options.targets.listeners.routeNames(listener).every((r) => this.options.targets.routes.has(r));
   }
 
   private activateReady(): void {
     for (const [name, p] of [...this.pending]) {
-      if (!this.ready(p.listener)) continue;
+      if (!this.ready(p.listener, p.timedOut)) continue;
       this.cancelPending(name);
       void this.activate(p.listener);
     }
@@ -114,12 +150,15 @@ export class AdsSubscription {
       const missing = t.routeNames(l).filter((r) => !this.options.targets.routes.has(r));
       if (this.ready(l)) void this.activate(l);
       else {
-        const timer = setTimeout(() => {
+        const entry = { listener: l, timer: undefined as unknown as NodeJS.Timeout, timedOut: false };
+        entry.timer = setTimeout(() => {
+          entry.timedOut = true;
+          if (!this.ready(l, true)) return; // still waiting for a secret (it has its own timeout)
           this.log.warn({ listener: l.name, missingRoutes: missing, clustersWarming: this.options.targets.clusters.warming() }, 'routes or cluster endpoints did not arrive in time; activating the listener anyway');
           this.pending.delete(l.name);
           void this.activate(l);
         }, this.options.initialFetchTimeoutMs ?? 15_000);
-        this.pending.set(l.name, { listener: l, timer });
+        this.pending.set(l.name, entry);
       }
     }
     // Keep route configs of listeners that are still there (SotW LDS is the full set).

@@ -1,15 +1,21 @@
 // envoy.filters.http.router: sends the request to the route's cluster and streams the response back,
 // with timeouts (504 UT), retries (URX), circuit breakers (503 UO), no healthy host (503 UH),
-// connection failures (503 UF), mirroring, and the x-envoy-* headers Envoy sets.
-import { Readable } from 'node:stream';
+// connection failures (503 UF), mirroring, and the x-envoy-* headers Envoy sets and reads. A stream
+// that ends first (downstream gone, max_stream_duration, idle_timeout) cancels its upstream attempt.
+import type { Readable } from 'node:stream';
 import type { RoutedStream } from '../../../../http/connection-manager.js';
 import { downstreamResponseHeaders, mutableHeaders, type HeaderMap } from '../../../../http/headers.js';
 import type { FilterStatus, HttpFilter } from '../../../../http/http-filter.js';
-import { applyHeaderMutations, pathWithoutQuery, PREVIOUS_HOSTS, type ForwardDecision } from '../../../../router/index.js';
+import { applyHeaderMutations, isGrpcRequest, pathWithoutQuery, PREVIOUS_HOSTS, type ForwardDecision, type HeaderMutation, type RetryPolicy } from '../../../../router/index.js';
 import { destinationOf } from '../../../../listener/original-dst.js';
 import { UpstreamError, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
-import type { ClusterLookup, UpstreamCluster, UpstreamHost } from '../../../../upstream/upstream-cluster.js';
-import { bufferBody, retryDecision, type AttemptOutcome } from './retry-state.js';
+import type { ClusterLookup, CounterLike, UpstreamCluster, UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { headerFormatInput } from './header-format-input.js';
+import { bodyStream, frameUpstreamBody, type BufferedBody } from './request-body.js';
+import { pacer } from './response-pacer.js';
+import { bufferBody, effectiveRetryPolicy, retryDecision, type AttemptOutcome } from './retry-state.js';
+import { downstreamGone, sleep, StreamGuard, type StreamEnd } from './stream-guard.js';
+import { finalTimeouts } from './upstream-timeouts.js';
 
 export interface RouterFilterDeps {
   readonly clusters: ClusterLookup;
@@ -30,6 +36,8 @@ function upstreamPath(ctx: RoutedStream, d: ForwardDecision): string {
   return q > 0 ? d.pathRewrite + ctx.path.slice(ctx.path.length - q) : d.pathRewrite;
 }
 
+const hasFormats = (mutations: readonly HeaderMutation[]): boolean => mutations.some((m) => m.op === 'add' && m.formatted);
+
 export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
   const random = deps.random ?? Math.random;
   return {
@@ -41,21 +49,47 @@ export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
         ctx.sendLocalReply(404, '', 'NR');
         return 'stop';
       }
-      if (d.kind === 'redirect') {
-        applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(ctx.responseHeaders));
-        ctx.responseHeaders['location'] = d.location;
-        ctx.sendLocalReply(d.status, '');
-        return 'stop';
-      }
-      if (d.kind === 'direct') {
-        applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(ctx.responseHeaders));
-        ctx.sendLocalReply(d.status, d.body ?? '');
+      if (d.kind === 'redirect' || d.kind === 'direct') {
+        const format = hasFormats(d.responseHeaderMutations) ? headerFormatInput(ctx, ctx.upstreamHeaders, undefined) : undefined;
+        applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(ctx.responseHeaders), format);
+        if (d.kind === 'redirect') ctx.responseHeaders['location'] = d.location;
+        ctx.sendLocalReply(d.status, d.kind === 'direct' ? (d.body ?? '') : '');
         return 'stop';
       }
       await forward(ctx, d, deps, random);
       return 'stop';
     },
   };
+}
+
+/** A counter Envoy has that the cluster may not declare (bumped only when it does). */
+function bump(cluster: UpstreamCluster, name: string): void {
+  const c = (cluster.counters as unknown as Record<string, CounterLike | undefined>)[name];
+  if (c) c.value++;
+}
+
+/** Envoy's answer when a route timer ends the stream: 408 before the response started, else a reset. */
+function streamTimedOut(ctx: RoutedStream, why: Exclude<StreamEnd, 'downstream-closed'>): void {
+  const flag = why === 'max-duration' ? 'DT' : 'SI';
+  if (ctx.responded) {
+    ctx.responseFlags.add(flag);
+    ctx.response.destroy();
+    return;
+  }
+  ctx.sendLocalReply(408, why === 'max-duration' ? 'downstream duration timeout' : 'stream timeout', flag);
+}
+
+/** The request as the first attempt sends it: route headers, authority rewrites, x-forwarded-host. */
+function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderMap, host: UpstreamHost): string {
+  applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers), hasFormats(d.requestHeaderMutations) ? headerFormatInput(ctx, headers, host) : undefined);
+  const hostname = d.autoHostRewrite ? (host as UpstreamHost & { hostname?: string }).hostname : undefined;
+  const authority = d.hostRewrite ?? (hostname || ctx.authority);
+  if (d.appendXForwardedHost && authority !== ctx.authority && ctx.authority) {
+    const prior = headers['x-forwarded-host'];
+    const list = prior === undefined ? [] : (Array.isArray(prior) ? prior.join(',') : prior).split(',').map((s) => s.trim());
+    if (list.at(-1) !== ctx.authority) headers['x-forwarded-host'] = [...list, ctx.authority].filter(Boolean).join(',');
+  }
+  return authority;
 }
 
 async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilterDeps, random: () => number): Promise<void> {
@@ -70,26 +104,37 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
     return;
   }
+  const guard = new StreamGuard(ctx, { maxStreamDurationMs: d.maxStreamDurationMs, idleTimeoutMs: d.idleTimeoutMs, onTimeout: (why) => streamTimedOut(ctx, why) });
+  let streaming = false;
   try {
+    if (guard.ended) return;
+    // x-envoy-* control headers are trusted unless the request is an edge request (Envoy strips them there).
+    const trusted = ctx.edgeRequest === false;
     const headers: HeaderMap = { ...ctx.upstreamHeaders };
-    applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers));
-    if (d.timeoutMs > 0) headers['x-envoy-expected-rq-timeout-ms'] = String(d.perTryTimeoutMs && d.perTryTimeoutMs < d.timeoutMs ? d.perTryTimeoutMs : d.timeoutMs);
-    const authority = d.hostRewrite ?? ctx.authority;
-    const path = upstreamPath(ctx, d);
-    const hasBody = ctx.method !== 'GET' && ctx.method !== 'HEAD' && (ctx.downstreamHeaders['content-length'] !== '0' || ctx.downstreamHeaders['transfer-encoding'] !== undefined);
-    const buffered = hasBody ? await bufferBody(ctx.body, RETRY_BUFFER_LIMIT) : { complete: true as const, chunks: [] as Buffer[] };
-    for (const m of d.mirrors) {
-      if (random() * 1_000_000 < m.fractionPerMillion && buffered.complete) mirror(deps, m.cluster, ctx, headers, path, m.appendShadowSuffix ? shadowAuthority(authority) : authority, buffered.chunks);
+    if (ctx.internalRequest !== true) for (const h of d.internalOnlyHeaders) delete headers[h];
+    const retry = effectiveRetryPolicy(d.retry, headers, trusted, ctx.head);
+    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, isGrpcRequest(ctx.head), trusted);
+    let buffered: BufferedBody;
+    try {
+      buffered = await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
+    } catch {
+      // The downstream reset while sending its body: there is nobody to answer.
+      return;
     }
+    if (guard.ended) return;
+    const contentLength = ctx.downstreamHeaders['content-length'];
+    frameUpstreamBody(headers, buffered, contentLength);
+    const path = upstreamPath(ctx, d);
     const hash = deps.hashOf?.(ctx, d);
-    const deadline = d.timeoutMs > 0 ? Date.now() + d.timeoutMs : Infinity;
+    const deadline = timeouts.globalMs > 0 ? Date.now() + timeouts.globalMs : Infinity;
     const tried = new Set<UpstreamHost>();
-    let retriesLeft = d.retry ? d.retry.numRetries : 0;
+    let retriesLeft = retry ? retry.numRetries : 0;
+    let authority = ctx.authority;
     for (let attempt = 0; ; attempt++) {
-      const usePrevious = d.retry?.retryHostPredicates.includes(PREVIOUS_HOSTS) ?? false;
+      const usePrevious = retry?.retryHostPredicates.includes(PREVIOUS_HOSTS) ?? false;
       const host = cluster.chooseHost({
         ...(hash !== undefined ? { hash } : {}),
-        ...(usePrevious ? { previous: tried, maxAttempts: d.retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
+        ...(usePrevious ? { previous: tried, maxAttempts: retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
         random,
         // Read only by ORIGINAL_DST clusters, so other requests never compute it.
         get originalDestination() {
@@ -101,31 +146,42 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
         ctx.sendLocalReply(503, 'no healthy upstream', 'UH');
         return;
       }
+      if (attempt === 0) {
+        authority = finalizeRequest(ctx, d, headers, host);
+        for (const m of d.mirrors) {
+          const shadow = m.appendShadowSuffix ? shadowAuthority(authority) : authority;
+          if (random() * 1_000_000 < m.fractionPerMillion && buffered.complete) mirror(deps, m.cluster, ctx, headers, path, shadow, buffered.chunks);
+        }
+      }
+      if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried.add(host);
-      const outcome = await attempt1(ctx, cluster, host, headers, path, authority, buffered, deadline, d.retry?.perTryTimeoutMs ?? d.perTryTimeoutMs);
-      const verdict = retryDecision(outcome, d.retry, retriesLeft, buffered.complete, deadline);
+      const outcome = await attempt1(ctx, cluster, host, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
+      if (outcome.kind === 'cancelled') return;
+      const verdict = retryDecision(outcome, retry, retriesLeft, buffered.complete, deadline);
       if (verdict === 'retry' && cluster.tryStartRetry()) {
         retriesLeft--;
         cluster.counters.upstream_rq_retry.value++;
         if (outcome.kind === 'response') outcome.response.body.resume();
-        await new Promise((r) => setTimeout(r, Math.min(backoffMs(attempt, d), Math.max(0, deadline - Date.now()))));
+        await sleep(Math.min(backoffMs(attempt, retry), Math.max(0, deadline - Date.now())), guard.signal);
         cluster.finishRetry();
+        if (guard.ended) return;
         continue;
       }
       if (verdict === 'retry') cluster.counters.upstream_rq_retry_overflow.value++;
       const exhausted = verdict === 'retry' || verdict === 'exhausted';
-      respond(ctx, cluster, d, outcome, exhausted);
+      streaming = respond(ctx, cluster, d, outcome, exhausted, { headers, host, attempts: attempt + 1, guard });
       return;
     }
   } finally {
+    if (!streaming) guard.dispose();
     cluster.finishRequest();
   }
 }
 
-function backoffMs(attempt: number, d: ForwardDecision): number {
+function backoffMs(attempt: number, retry: RetryPolicy | undefined): number {
   // Envoy's fully jittered exponential back-off: random in [0, base * 2^attempt], capped at max.
-  const base = d.retry?.backOffBaseMs ?? 25;
-  const max = d.retry?.backOffMaxMs ?? base * 10;
+  const base = retry?.backOffBaseMs ?? 25;
+  const max = retry?.backOffMaxMs ?? base * 10;
   return Math.min(max, Math.random() * base * 2 ** attempt);
 }
 
@@ -136,25 +192,52 @@ async function attempt1(
   headers: HeaderMap,
   path: string,
   authority: string,
-  buffered: { complete: boolean; chunks: Buffer[]; rest?: NodeJS.ReadableStream },
+  buffered: BufferedBody,
   deadline: number,
-  perTryTimeoutMs: number | undefined,
+  perTryTimeoutMs: number,
+  retry: RetryPolicy | undefined,
+  guard: StreamGuard,
 ): Promise<AttemptOutcome> {
-  const limit = Math.min(deadline - Date.now(), perTryTimeoutMs && perTryTimeoutMs > 0 ? perTryTimeoutMs : Infinity);
+  const limit = Math.min(deadline - Date.now(), perTryTimeoutMs > 0 ? perTryTimeoutMs : Infinity);
   const controller = new AbortController();
+  let perTryFired = false;
+  const expire = () => {
+    perTryFired = true;
+    controller.abort();
+  };
   const timer = Number.isFinite(limit) ? setTimeout(() => controller.abort(), Math.max(0, limit)) : undefined;
+  // per_try_idle_timeout: no bytes from the upstream for this long ends the attempt (a per-try timeout).
+  const idleMs = retry?.perTryIdleTimeoutMs;
+  const idle = idleMs && idleMs > 0 ? setTimeout(expire, idleMs) : undefined;
+  const cancel = () => controller.abort();
+  guard.signal.addEventListener('abort', cancel, { once: true });
+  const finish = () => {
+    clearTimeout(timer);
+    clearTimeout(idle);
+    guard.signal.removeEventListener('abort', cancel);
+  };
   const started = Date.now();
   host.begin();
   ctx.upstreamHost = `${host.address}:${host.port}`;
   try {
-    const body = buffered.chunks.length > 0 || buffered.rest ? bodyStream(buffered) : undefined;
-    const response = await host.pool.request({ method: ctx.method, path, authority, headers }, body, controller.signal);
+    const body = bodyStream(buffered, () => guard.touch());
+    const response = await host.pool.request({ method: ctx.method, path, authority, headers }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
     cluster.counters.upstream_rq_total.value++;
     host.recordResult(response.status);
     cluster.recordStatus(response.status);
-    return { kind: 'response', response, serviceTimeMs: Date.now() - started, finish: () => clearTimeout(timer), signal: controller.signal };
+    idle?.refresh();
+    const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish, signal: controller.signal };
+    if (idle) (response.body as Readable).on('data', () => idle.refresh());
+    return outcome;
   } catch (e) {
-    clearTimeout(timer);
+    finish();
+    if (guard.signal.aborted) {
+      cluster.counters.upstream_rq_total.value++;
+      // Envoy resets the upstream stream; an HTTP/1.1 connection with a request on it is closed.
+      bump(cluster, 'upstream_rq_tx_reset');
+      if (host.pool.protocol === 'http1') bump(cluster, 'upstream_cx_destroy_local_with_active_rq');
+      return { kind: 'cancelled' };
+    }
     const failure = e instanceof UpstreamError ? e.failure : 'reset';
     // An overflowed request never reached the host: no upstream_rq_total, nothing for outlier detection.
     if (failure === 'overflow') {
@@ -166,59 +249,61 @@ async function attempt1(
     else if (failure === 'connect-failure') cluster.counters.upstream_cx_connect_fail.value++;
     else cluster.counters.upstream_rq_rx_reset.value++;
     if (failure !== 'timeout') host.recordResult(0);
-    return { kind: 'failure', failure, perTry: failure === 'timeout' && Date.now() < deadline };
+    return { kind: 'failure', failure, perTry: failure === 'timeout' && (perTryFired || Date.now() < deadline) };
   } finally {
     host.end();
   }
 }
 
-function bodyStream(buffered: { chunks: Buffer[]; rest?: NodeJS.ReadableStream }): NodeJS.ReadableStream {
-  return Readable.from(
-    (async function* () {
-      for (const c of buffered.chunks) yield c;
-      if (buffered.rest) for await (const c of buffered.rest as AsyncIterable<Buffer>) yield c;
-    })(),
-  );
+interface Sent {
+  readonly headers: HeaderMap;
+  readonly host: UpstreamHost;
+  readonly attempts: number;
+  readonly guard: StreamGuard;
 }
 
-function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision, outcome: AttemptOutcome, exhausted: boolean): void {
+/** Answers the downstream; true when the upstream response is now streaming (the guard stays on). */
+function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision, outcome: Exclude<AttemptOutcome, { kind: 'cancelled' }>, exhausted: boolean, sent: Sent): boolean {
+  if (exhausted) ctx.responseFlags.add('URX');
+  if (d.includeAttemptCountInResponse) ctx.responseHeaders['x-envoy-attempt-count'] = String(sent.attempts);
   if (outcome.kind === 'failure') {
-    if (exhausted) ctx.responseFlags.add('URX');
     if (outcome.failure === 'timeout') {
       ctx.sendLocalReply(504, 'upstream request timeout', 'UT');
-      return;
+      return false;
     }
     if (outcome.failure === 'overflow') {
       ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
-      return;
+      return false;
     }
     const reason = outcome.failure === 'connect-failure' ? 'connection failure' : outcome.failure === 'refused-stream' ? 'remote refused stream reset' : 'connection termination';
     ctx.sendLocalReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`, outcome.failure === 'connect-failure' ? 'UF' : 'UC');
-    return;
+    return false;
   }
-  if (exhausted) ctx.responseFlags.add('URX');
   const res = outcome.response;
   const out = downstreamResponseHeaders(res.headers);
   Object.assign(out, ctx.responseHeaders);
-  applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out));
+  const format = hasFormats(d.responseHeaderMutations) ? headerFormatInput(ctx, sent.headers, sent.host, { status: res.status, headers: out }) : undefined;
+  applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out), format);
   out['x-envoy-upstream-service-time'] = String(outcome.serviceTimeMs);
-  pipeResponse(ctx, res, out, outcome);
+  return pipeResponse(ctx, cluster, res, out, outcome, sent.guard);
 }
 
-function pipeResponse(ctx: RoutedStream, res: UpstreamResponse, headers: HeaderMap, outcome: Extract<AttemptOutcome, { kind: 'response' }>): void {
+function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: UpstreamResponse, headers: HeaderMap, outcome: Extract<AttemptOutcome, { kind: 'response' }>, guard: StreamGuard): boolean {
   const sink = ctx.response;
   const upstream = res.body as Readable;
   // A downstream that went away resets the upstream stream (as Envoy does): a paused, unread
   // response would otherwise hold its pooled connection, and its circuit-breaker unit, forever.
-  if (downstreamGone(sink)) {
+  if (downstreamGone(sink) || guard.ended) {
     outcome.finish();
     upstream.destroy();
-    return;
+    bump(cluster, 'upstream_rq_tx_reset');
+    return false;
   }
   sink.once('close', () => {
     if (upstream.readableEnded) return;
     outcome.finish();
     upstream.destroy();
+    bump(cluster, 'upstream_rq_tx_reset');
   });
   // A gRPC "trailers-only" response (status in the headers, no body) must stay one HEADERS frame
   // with END_STREAM; sent as headers plus an empty body, a gRPC client reports INTERNAL.
@@ -226,30 +311,29 @@ function pipeResponse(ctx: RoutedStream, res: UpstreamResponse, headers: HeaderM
     sink.stream.respond({ ...headers, ':status': res.status }, { endStream: true });
     upstream.resume();
     upstream.once('end', () => outcome.finish());
-    return;
+    return true;
   }
   sink.writeHead(res.status, headers);
   upstream.on('error', () => {
     ctx.responseFlags.add(outcome.signal.aborted ? 'UT' : 'UC');
     sink.destroy();
   });
+  upstream.on('data', () => guard.touch());
   // Trailers (gRPC's grpc-status and grpc-message live there) are forwarded before the response
   // ends: HTTP/2 upstreams announce them with a 'trailers' event, HTTP/1.1 ones on the message.
   let trailers: Record<string, unknown> | undefined;
   upstream.on('trailers', (t: Record<string, unknown>) => (trailers = t));
-  upstream.on('end', () => {
+  const kbps = ctx.faultResponseRateKbps;
+  const source: Readable = kbps && kbps > 0 ? upstream.pipe(pacer(kbps)) : upstream;
+  source.on('end', () => {
     outcome.finish();
     const t = trailers ?? (upstream as Readable & { trailers?: Record<string, unknown> }).trailers;
     const forwarded = t ? Object.fromEntries(Object.entries(t).filter(([k, v]) => !k.startsWith(':') && v !== undefined)) : {};
     if (Object.keys(forwarded).length > 0 && !sink.writableEnded) sink.addTrailers(forwarded as Record<string, string>);
     if (!sink.writableEnded) sink.end();
   });
-  upstream.pipe(sink, { end: false });
-}
-
-/** An HTTP/2 compatibility response has no `destroyed` of its own; its stream does. */
-function downstreamGone(sink: RoutedStream['response']): boolean {
-  return 'stream' in sink ? sink.stream.destroyed : sink.destroyed;
+  source.pipe(sink, { end: false });
+  return true;
 }
 
 /** Envoy appends `-shadow` to the host part, keeping any port: `web:8080` → `web-shadow:8080`. */
@@ -262,7 +346,7 @@ function mirror(deps: RouterFilterDeps, clusterName: string, ctx: RoutedStream, 
   const cluster = deps.clusters.get(clusterName);
   const host = cluster?.chooseHost({ random: Math.random });
   if (!cluster || !host) return;
-  const body = chunks.length > 0 ? bodyStream({ chunks }) : undefined;
+  const body = bodyStream({ chunks });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 10_000).unref();
   // Shadow traffic is fire-and-forget: its response is read and dropped.

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { HeaderMap } from '../../../../http/headers.js';
+import type { ForwardDecision } from '../../../../router/index.js';
+import { finalTimeouts, formatGrpcTimeout, parseGrpcTimeout } from './upstream-timeouts.js';
+
+const route = (over: Partial<ForwardDecision> = {}) => ({ timeoutMs: 15_000, ...over }) as ForwardDecision;
+
+describe('final timeouts', () => {
+  it.each([
+    ['1S', 1000],
+    ['250m', 250],
+    ['2M', 120_000],
+    ['1H', 3_600_000],
+    ['1500u', 2],
+    ['1n', 1],
+    ['123456789m', undefined],
+    ['10', undefined],
+  ])('grpc-timeout %s is %s ms', (v, ms) => {
+    expect(parseGrpcTimeout(v)).toBe(ms);
+  });
+
+  it('formats grpc-timeout in at most 8 digits', () => {
+    expect(formatGrpcTimeout(1500)).toBe('1500m');
+    expect(formatGrpcTimeout(200_000_000)).toBe('200000S');
+  });
+
+  it('uses the route timeout and sets x-envoy-expected-rq-timeout-ms', () => {
+    const h: HeaderMap = {};
+    expect(finalTimeouts(route(), undefined, h, false, true)).toEqual({ globalMs: 15_000, perTryMs: 0 });
+    expect(h['x-envoy-expected-rq-timeout-ms']).toBe('15000');
+  });
+
+  it.each([
+    // header, max, offset → global
+    ['5S', 0, undefined, 5000],
+    ['5S', 2000, undefined, 2000],
+    [undefined, 0, undefined, 0],
+    [undefined, 3000, undefined, 3000],
+    ['5S', 0, 1000, 4000],
+    ['5S', 0, 9000, 5000],
+  ])('gRPC: grpc-timeout %s, grpc_timeout_header_max %s, offset %s → %s ms', (header, max, offset, expected) => {
+    const h: HeaderMap = header ? { 'grpc-timeout': header } : {};
+    const d = route({ grpcTimeoutHeaderMaxMs: max, ...(offset !== undefined ? { grpcTimeoutHeaderOffsetMs: offset } : {}) });
+    expect(finalTimeouts(d, undefined, h, true, true).globalMs).toBe(expected);
+    if (expected > 0) expect(h['grpc-timeout']).toBe(`${expected}m`);
+  });
+
+  it('ignores grpc-timeout without grpc_timeout_header_max, and on non-gRPC requests', () => {
+    expect(finalTimeouts(route(), undefined, { 'grpc-timeout': '1S' }, true, true).globalMs).toBe(15_000);
+    expect(finalTimeouts(route({ grpcTimeoutHeaderMaxMs: 0 }), undefined, { 'grpc-timeout': '1S' }, false, true).globalMs).toBe(15_000);
+  });
+
+  it('takes x-envoy-upstream-rq-timeout-ms and -per-try-timeout-ms on trusted requests, and strips them always', () => {
+    for (const trusted of [true, false]) {
+      const h: HeaderMap = { 'x-envoy-upstream-rq-timeout-ms': '500', 'x-envoy-upstream-rq-per-try-timeout-ms': '100' };
+      const t = finalTimeouts(route(), undefined, h, false, trusted);
+      expect(t).toEqual(trusted ? { globalMs: 500, perTryMs: 100 } : { globalMs: 15_000, perTryMs: 0 });
+      expect(h['x-envoy-upstream-rq-timeout-ms']).toBeUndefined();
+      expect(h['x-envoy-upstream-rq-per-try-timeout-ms']).toBeUndefined();
+    }
+  });
+
+  it('drops a per-try timeout not below the global timeout', () => {
+    expect(finalTimeouts(route({ timeoutMs: 100 }), 100, {}, false, true).perTryMs).toBe(0);
+    expect(finalTimeouts(route({ timeoutMs: 0 }), 100, {}, false, true).perTryMs).toBe(100);
+  });
+});

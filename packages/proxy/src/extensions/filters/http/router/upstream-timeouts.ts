@@ -1,0 +1,67 @@
+// The route's final timeouts for one request (Envoy's FilterUtility::finalTimeout): the route
+// timeout, or for gRPC with grpc_timeout_header_max (max_grpc_timeout) the client's grpc-timeout
+// less grpc_timeout_header_offset and capped at the maximum (0 = no cap); then, on trusted
+// requests, x-envoy-upstream-rq-timeout-ms and x-envoy-upstream-rq-per-try-timeout-ms. A per-try
+// timeout not below the global one is dropped. The two headers never go upstream.
+import type { HeaderMap } from '../../../../http/headers.js';
+import type { ForwardDecision } from '../../../../router/index.js';
+
+export interface FinalTimeouts {
+  /** 0 = no route timeout. */
+  readonly globalMs: number;
+  /** 0 = each try bounded by the global timeout alone. */
+  readonly perTryMs: number;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** grpc-timeout (`<1-8 digits><H|M|S|m|u|n>`) in milliseconds, rounded up; undefined when absent or malformed. */
+export function parseGrpcTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,8})([HMSmun])$/.exec(value.trim());
+  if (!m) return undefined;
+  return Math.ceil(Number(m[1]) * (UNIT_MS[m[2] ?? 'm'] ?? 1));
+}
+
+/** Milliseconds as a grpc-timeout value (at most 8 digits, in the smallest unit that fits). */
+export function formatGrpcTimeout(ms: number): string {
+  if (ms < 100_000_000) return `${ms}m`;
+  const s = Math.ceil(ms / 1000);
+  if (s < 100_000_000) return `${s}S`;
+  return `${Math.min(99_999_999, Math.ceil(s / 60))}M`;
+}
+
+function headerMs(headers: HeaderMap, name: string): number | undefined {
+  const v = headers[name];
+  delete headers[name];
+  const text = Array.isArray(v) ? v[0] : v;
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Reads and removes the timeout headers from `headers` (the upstream request headers); `trusted` is
+ * false for edge requests, whose x-envoy-* timeout headers are ignored (and still removed).
+ */
+export function finalTimeouts(d: ForwardDecision, perTryFromPolicy: number | undefined, headers: HeaderMap, grpc: boolean, trusted: boolean): FinalTimeouts {
+  let globalMs = d.timeoutMs;
+  const grpcMax = d.grpcTimeoutHeaderMaxMs;
+  if (grpc && grpcMax !== undefined) {
+    const header = headers['grpc-timeout'];
+    let t = parseGrpcTimeout(Array.isArray(header) ? header[0] : header) ?? 0;
+    const offset = d.grpcTimeoutHeaderOffsetMs;
+    if (offset !== undefined && offset < t) t -= offset;
+    if (grpcMax !== 0 && (t === 0 || t > grpcMax)) t = grpcMax;
+    globalMs = t;
+  }
+  let perTryMs = perTryFromPolicy ?? 0;
+  const rq = headerMs(headers, 'x-envoy-upstream-rq-timeout-ms');
+  const perTry = headerMs(headers, 'x-envoy-upstream-rq-per-try-timeout-ms');
+  if (trusted && rq !== undefined) globalMs = rq;
+  if (trusted && perTry !== undefined) perTryMs = perTry;
+  if (globalMs !== 0 && perTryMs >= globalMs) perTryMs = 0;
+  const expected = perTryMs > 0 ? perTryMs : globalMs;
+  if (expected > 0) headers['x-envoy-expected-rq-timeout-ms'] = String(expected);
+  // With a gRPC timeout cap configured, the upstream is told the deadline the proxy enforces.
+  if (grpc && grpcMax !== undefined && expected > 0) headers['grpc-timeout'] = formatGrpcTimeout(expected);
+  return { globalMs, perTryMs };
+}
