@@ -4,18 +4,11 @@
 // Fields that change routing, protocol, security or resource semantics never come here: they are
 // implemented or the update is NACKed with their path. docs/components/proxy.md lists every field
 // that calls this.
-import type { Issue, IssueCollector } from '@weft/base';
+import type { IssueCollector } from '@weft/base';
 
 const MARK = 'accepted, not enforced';
 
 /** Records that the field at `issues.at(field)` is accepted and not enforced. */
 export function acceptNotEnforced(issues: IssueCollector, field: string, why?: string): void {
   issues.at(field).warn(why ? `${MARK}: ${why}` : MARK);
-}
-
-/** How many of an update's warnings are "accepted, not enforced" fields (for the stat). */
-export function countNotEnforced(warnings: readonly Issue[]): number {
-  let n = 0;
-  for (const w of warnings) if (w.message.startsWith(MARK)) n++;
-  return n;
 }

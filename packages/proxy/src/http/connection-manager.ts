@@ -64,7 +64,6 @@ export interface ConnectionManagerOptions {
   readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
   readonly routes: RouteSource;
   readonly filters: readonly HttpFilter[];
-  readonly useRemoteAddress: boolean;
   /** Envoy's max_request_headers_kb (default 60). */
   readonly maxRequestHeadersKb: number;
   /** Everything else the HCM config says (server/hcm-options.ts); Envoy's defaults when absent. */
@@ -146,7 +145,7 @@ export class HttpConnectionManager implements NetworkFilter {
 
   constructor(private readonly options: ConnectionManagerOptions) {
     this.random = options.random ?? Math.random;
-    this.settings = options.settings ?? { ...DEFAULT_HCM_SETTINGS, forwarding: { ...DEFAULT_HCM_SETTINGS.forwarding, useRemoteAddress: options.useRemoteAddress } };
+    this.settings = options.settings ?? DEFAULT_HCM_SETTINGS;
     this.limits = this.settings.requestLimits;
     this.pathOptions = pathHandlingIsNoop(this.settings.pathOptions) ? undefined : this.settings.pathOptions;
     this.drainer = new ConnectionDrain({

@@ -8,6 +8,7 @@
 // client_hello_too_large). RFC 8446 §4.1.2 (ClientHello), §5.1 (records), RFC 6066 §3 (server_name),
 // RFC 7301 §3.1 (ALPN).
 import type net from 'node:net';
+import { peekSocket, type PeekDecision } from './socket-peek.js';
 
 /** Envoy's limit on the bytes the inspector reads (max_client_hello_size, 64 KiB). */
 export const MAX_CLIENT_HELLO = 64 * 1024;
@@ -227,58 +228,33 @@ export interface TlsInspectorOptions {
 }
 
 /**
- * Reads from `socket` until the first bytes decide TLS or plaintext, then pauses it and puts every
- * byte read back (unshift), so the chosen filter chain sees the stream from its first byte. Calls
- * `done` exactly once, synchronously from the socket event that decided, so nothing can be emitted
- * between the decision and the hand-off. On `timeout`, `too-large` and `closed` the caller decides
- * whether to close (Envoy closes; continue_on_listener_filters_timeout continues on timeout).
+ * Reads from `socket` until the first bytes decide TLS or plaintext (socket-peek.ts puts them back).
+ * On `timeout`, `too-large` and `closed` the caller decides whether to close (Envoy closes;
+ * continue_on_listener_filters_timeout continues on timeout).
  */
 export function inspectTls(socket: net.Socket, options: TlsInspectorOptions, done: (result: TlsInspection) => void): void {
-  const maxBytes = options.maxBytes ?? MAX_CLIENT_HELLO;
-  const reader = new ClientHelloReader(maxBytes);
-  const chunks: Buffer[] = [];
-  let settled = false;
-  const finish = (result: TlsInspection): void => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    socket.pause();
-    socket.off('data', onData);
-    socket.off('end', onEnd);
-    socket.off('close', onEnd);
-    socket.off('error', onEnd);
-    // Only a connection that carries on gets its bytes back; one that ended or overflowed is closed.
-    const carriesOn = result.kind === 'done' || result.kind === 'timeout';
-    if (carriesOn && chunks.length > 0 && !socket.destroyed && !socket.readableEnded) socket.unshift(Buffer.concat(chunks));
-    done(result);
-  };
-  const onData = (chunk: Buffer): void => {
-    chunks.push(chunk);
+  const reader = new ClientHelloReader(options.maxBytes ?? MAX_CLIENT_HELLO);
+  const decide = (chunk: Buffer): PeekDecision<TlsInspection> | undefined => {
     const parsed = reader.push(chunk);
     switch (parsed.state) {
       case 'need-more':
-        return;
+        return undefined;
       case 'too-large':
-        return finish({ kind: 'too-large' });
+        return { result: { kind: 'too-large' }, carriesOn: false };
       case 'not-tls':
-        return finish({ kind: 'done', transportProtocol: 'raw_buffer', applicationProtocols: [], bytes: reader.size });
+        return { result: { kind: 'done', transportProtocol: 'raw_buffer', applicationProtocols: [], bytes: reader.size }, carriesOn: true };
       case 'tls':
-        return finish({
-          kind: 'done',
-          transportProtocol: 'tls',
-          ...(parsed.serverName !== undefined ? { serverName: parsed.serverName } : {}),
-          applicationProtocols: parsed.applicationProtocols,
-          bytes: reader.size,
-        });
+        return {
+          result: {
+            kind: 'done',
+            transportProtocol: 'tls',
+            ...(parsed.serverName !== undefined ? { serverName: parsed.serverName } : {}),
+            applicationProtocols: parsed.applicationProtocols,
+            bytes: reader.size,
+          },
+          carriesOn: true,
+        };
     }
   };
-  const onEnd = (): void => finish({ kind: 'closed' });
-  const timeoutMs = options.timeoutMs ?? DEFAULT_INSPECT_TIMEOUT_MS;
-  const timer = timeoutMs > 0 ? setTimeout(() => finish({ kind: 'timeout' }), timeoutMs) : undefined;
-  socket.on('data', onData);
-  socket.once('end', onEnd);
-  socket.once('close', onEnd);
-  socket.once('error', onEnd);
-  // A socket handed over paused (an earlier listener inspected it) flows again, bytes put back first.
-  socket.resume();
+  peekSocket<TlsInspection>(socket, options.timeoutMs ?? DEFAULT_INSPECT_TIMEOUT_MS, decide, done);
 }

@@ -6,6 +6,7 @@
 // keep_empty_value), and `%%` is a literal `%`. An unknown operator is a configuration error.
 import type { AccessLogEntry } from '../extensions/access_loggers/access-log-entry.js';
 import { buildOperator } from '../extensions/access_loggers/formatter/command-operators.js';
+import { scanCommands } from '../extensions/access_loggers/formatter/substitution-format.js';
 
 /** What a header format reads at request time; the router builds one per stream, lazily. */
 export interface HeaderFormatInput {
@@ -18,45 +19,9 @@ export interface HeaderFormatInput {
 
 export type CompiledHeaderFormat = (input: HeaderFormatInput) => string;
 
-type Part = string | CompiledHeaderFormat;
-
-// %NAME%, %NAME(arg)%, %NAME(arg):N% — Envoy's command syntax (no ')' inside the argument).
-const COMMAND = /%([A-Z0-9_]+)(?:\(([^)]*)\))?(?::(\d+))?%/y;
-
 /** Compiles a header value; returns the formatter or the reasons it is invalid. */
 export function compileHeaderFormat(text: string): { format?: CompiledHeaderFormat; errors: string[] } {
-  const parts: Part[] = [];
-  const errors: string[] = [];
-  let literal = '';
-  for (let i = 0; i < text.length; ) {
-    const pct = text.indexOf('%', i);
-    if (pct < 0) {
-      literal += text.slice(i);
-      break;
-    }
-    literal += text.slice(i, pct);
-    if (text[pct + 1] === '%') {
-      literal += '%';
-      i = pct + 2;
-      continue;
-    }
-    COMMAND.lastIndex = pct;
-    const m = COMMAND.exec(text);
-    if (!m) {
-      errors.push(`invalid or unterminated variable at position ${pct} ("${text.slice(pct, pct + 24)}")`);
-      break;
-    }
-    const [whole, name = '', arg, max] = m;
-    const built = operator(name, arg, max === undefined ? undefined : Number(max));
-    if (typeof built === 'string') errors.push(built);
-    else {
-      if (literal) parts.push(literal);
-      literal = '';
-      parts.push(built);
-    }
-    i = pct + whole.length;
-  }
-  if (literal) parts.push(literal);
+  const { parts, errors } = scanCommands(text, operator, true);
   if (errors.length > 0) return { errors };
   return {
     errors: [],

@@ -7,21 +7,13 @@ import type { HttpConnectionManager__Output } from '@weft/api';
 import type { IssueCollector } from '@weft/base';
 import { acceptNotEnforced } from '../config/not-enforced.js';
 import { DEFAULT_FORWARDING, type ForwardingPolicy } from '../http/headers.js';
-import type { HcmSettings } from '../http/hcm-settings.js';
+import { DEFAULT_HCM_SETTINGS, type HcmSettings } from '../http/hcm-settings.js';
 import type { PathOptions, EscapedSlashesAction } from '../http/path-normalization.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../http/request-validation.js';
 import type { ForwardClientCertDetails, XfccPolicy } from '../http/xfcc.js';
 import { parseCidr, type CidrRange } from '../listener/cidr.js';
 import { optionalMs } from '../router/duration.js';
 
-/** Envoy's default server_name. */
-const ENVOY_SERVER_NAME = 'envoy';
-/** Envoy's default stream_idle_timeout (5 minutes); 0 disables it. */
-const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
-/** Envoy's default downstream connection idle_timeout (1 hour). */
-const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
-
-export type HcmOptions = HcmSettings;
 
 /** Fields the listener factory reads itself. */
 const HANDLED_BY_FACTORY = new Set(['codec_type', 'stat_prefix', 'rds', 'route_config', 'scoped_routes', 'route_specifier', 'http_filters', 'access_log', 'drain_timeout', 'http2_protocol_options', 'request_headers_timeout', 'max_request_headers_kb', 'strip_port_mode']);
@@ -88,7 +80,7 @@ function refuseOthers(msg: Any, allowed: ReadonlySet<string>, issues: IssueColle
 
 const DURATION_OF = (d: Parameters<typeof optionalMs>[0]): number | undefined => optionalMs(d ?? null);
 
-export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: IssueCollector): HcmOptions {
+export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: IssueCollector): HcmSettings {
   const raw = hcm as unknown as Any;
   for (const [k, v] of Object.entries(raw)) {
     if (HANDLED_BY_FACTORY.has(k) || IMPLEMENTED.has(k) || !isSet(v, ENUM_DEFAULTS[k])) continue;
@@ -149,7 +141,7 @@ export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: Is
 
   const transformation = hcm.server_header_transformation || 'OVERWRITE';
   if (transformation === 'APPEND_IF_ABSENT') issues.at('server_header_transformation').error('APPEND_IF_ABSENT is not supported (OVERWRITE and PASS_THROUGH are)');
-  const serverHeader = transformation === 'PASS_THROUGH' ? undefined : hcm.server_name || ENVOY_SERVER_NAME;
+  const serverHeader = transformation === 'PASS_THROUGH' ? undefined : hcm.server_name || DEFAULT_HCM_SETTINGS.serverHeader;
 
   const upgrades = new Set<string>();
   (hcm.upgrade_configs ?? []).forEach((u, i) => {
@@ -175,13 +167,13 @@ export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: Is
     serverHeader,
     alwaysSetRequestId: hcm.always_set_request_id_in_response ?? false,
     upgrades,
-    streamIdleTimeoutMs: streamIdle ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    streamIdleTimeoutMs: streamIdle ?? DEFAULT_HCM_SETTINGS.streamIdleTimeoutMs,
     requestTimeoutMs: DURATION_OF(hcm.request_timeout) ?? 0,
-    idleTimeoutMs: idle ?? DEFAULT_IDLE_TIMEOUT_MS,
+    idleTimeoutMs: idle ?? DEFAULT_HCM_SETTINGS.idleTimeoutMs,
     maxConnectionDurationMs: DURATION_OF(common?.max_connection_duration) ?? 0,
     maxRequestsPerConnection: common?.max_requests_per_connection?.value ?? 0,
     maxStreamDurationMs: DURATION_OF(common?.max_stream_duration) ?? 0,
-    headersWithUnderscores: underscores as HcmOptions['headersWithUnderscores'],
+    headersWithUnderscores: underscores as HcmSettings['headersWithUnderscores'],
     stripPort,
     stripTrailingHostDot: hcm.strip_trailing_host_dot ?? false,
   };

@@ -199,7 +199,6 @@ export class ProxyListenerFactory implements ListenerFactory {
       codec,
       routes,
       filters,
-      useRemoteAddress: hcm.use_remote_address?.value ?? false,
       settings,
       clusters: this.deps.clusters,
       maxRequestHeadersKb: hcm.max_request_headers_kb?.value ?? 60,

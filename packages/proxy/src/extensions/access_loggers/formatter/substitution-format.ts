@@ -26,9 +26,17 @@ type Part = string | BuiltOperator;
 // %NAME%, %NAME(arg)%, %NAME(arg):N%, %NAME:N% — Envoy's command syntax (no ')' inside the argument).
 const COMMAND = /%([A-Z0-9_]+)(?:\(([^)]*)\))?(?::(\d+))?%/y;
 
-/** Splits a format string into literals and operators; every problem is reported. */
-function parse(text: string): { parts: Part[]; errors: string[] } {
-  const parts: Part[] = [];
+/**
+ * Splits a format string into literals and the commands `build` makes of its operators; every
+ * problem is reported with its position. `percentLiteral`: `%%` stands for `%` (header values), else
+ * it is an error (log formats).
+ */
+export function scanCommands<T>(
+  text: string,
+  build: (name: string, arg: string | undefined, max: number | undefined) => T | string,
+  percentLiteral = false,
+): { parts: (string | T)[]; errors: string[] } {
+  const parts: (string | T)[] = [];
   const errors: string[] = [];
   let literal = '';
   for (let i = 0; i < text.length; ) {
@@ -38,6 +46,11 @@ function parse(text: string): { parts: Part[]; errors: string[] } {
       break;
     }
     literal += text.slice(i, pct);
+    if (percentLiteral && text[pct + 1] === '%') {
+      literal += '%';
+      i = pct + 2;
+      continue;
+    }
     COMMAND.lastIndex = pct;
     const m = COMMAND.exec(text);
     if (!m) {
@@ -46,7 +59,7 @@ function parse(text: string): { parts: Part[]; errors: string[] } {
       continue;
     }
     const [whole, name = '', arg, max] = m;
-    const built = buildOperator(name, arg, max === undefined ? undefined : Number(max));
+    const built = build(name, arg, max === undefined ? undefined : Number(max));
     if (typeof built === 'string') errors.push(`${built} at position ${pct}`);
     else {
       if (literal) parts.push(literal);
@@ -57,6 +70,10 @@ function parse(text: string): { parts: Part[]; errors: string[] } {
   }
   if (literal) parts.push(literal);
   return { parts, errors };
+}
+
+function parse(text: string): { parts: Part[]; errors: string[] } {
+  return scanCommands(text, buildOperator);
 }
 
 const present = (v: OperatorValue): v is string | number => v !== undefined && v !== '';

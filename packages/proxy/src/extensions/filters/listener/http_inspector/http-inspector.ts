@@ -7,6 +7,7 @@
 // must parse as `method SP request-target SP HTTP/1.x CRLF`. Anything else is "not HTTP" and the
 // connection continues with no application protocol. The peek is bounded (Envoy's 8 KiB).
 import type net from 'node:net';
+import { peekSocket, type PeekDecision } from '../../../../listener/socket-peek.js';
 
 /** Envoy's http_inspector MAX_INSPECT_SIZE. */
 export const MAX_HTTP_INSPECT_BYTES = 8 * 1024;
@@ -88,45 +89,19 @@ export interface HttpInspectorOptions {
   readonly timeoutMs: number;
 }
 
-/**
- * Reads from `socket` until the first bytes decide, then pauses it and puts every byte back
- * (unshift), so the chosen chain sees the stream from its first byte. `done` is called exactly once,
- * synchronously from the socket event that decided.
- */
+/** Reads from `socket` until the first bytes decide (socket-peek.ts puts them back). */
 export function inspectHttp(socket: net.Socket, options: HttpInspectorOptions, done: (result: HttpInspection) => void): void {
   const maxBytes = options.maxBytes ?? MAX_HTTP_INSPECT_BYTES;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const finish = (result: HttpInspection): void => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    socket.pause();
-    socket.off('data', onData);
-    socket.off('end', onEnd);
-    socket.off('close', onEnd);
-    socket.off('error', onEnd);
-    const carriesOn = result.kind === 'done' || result.kind === 'timeout';
-    if (carriesOn && chunks.length > 0 && !socket.destroyed && !socket.readableEnded) socket.unshift(Buffer.concat(chunks));
-    done(result);
-  };
-  // The first maxBytes, copied once into a fixed buffer; the chunks themselves are kept to be put back.
+  // The first maxBytes, copied once into a fixed buffer (the chunks themselves are put back).
   let head: Buffer | undefined;
-  const onData = (chunk: Buffer): void => {
-    chunks.push(chunk);
+  let size = 0;
+  const decide = (chunk: Buffer): PeekDecision<HttpInspection> | undefined => {
     head ??= Buffer.allocUnsafe(maxBytes);
     if (size < maxBytes) chunk.copy(head, size, 0, Math.min(chunk.length, maxBytes - size));
     size += chunk.length;
     const r = sniffHttp(head.subarray(0, Math.min(size, maxBytes)), maxBytes);
-    if (r.state === 'need-more') return;
-    finish({ kind: 'done', protocol: r.state === 'http' ? r.protocol : undefined });
+    if (r.state === 'need-more') return undefined;
+    return { result: { kind: 'done', protocol: r.state === 'http' ? r.protocol : undefined }, carriesOn: true };
   };
-  const onEnd = (): void => finish({ kind: 'closed' });
-  const timer = options.timeoutMs > 0 ? setTimeout(() => finish({ kind: 'timeout' }), options.timeoutMs) : undefined;
-  socket.on('data', onData);
-  socket.once('end', onEnd);
-  socket.once('close', onEnd);
-  socket.once('error', onEnd);
-  socket.resume();
+  peekSocket<HttpInspection>(socket, options.timeoutMs, decide, done);
 }
