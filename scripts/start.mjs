@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nxBin } from './nx-bin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);
@@ -22,7 +23,7 @@ if (process.getuid?.() !== 0) {
 }
 
 say('weft: building (nx run-many -t build; cached when up to date)');
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'run-many', '-t', 'build', '--output-style=static'], {
+const build = spawnSync(process.execPath, [nxBin(), 'run-many', '-t', 'build', '--output-style=static'], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit'],
   env: { ...process.env, NX_TUI: 'false', NX_DAEMON: process.env.NX_DAEMON ?? 'false' },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // Story: after `npm ci && npm run build`, every component runs from the repository root as
 // `npx <binary>`; what is not built yet says so, and `weftctl validate` checks Istio YAML.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -46,6 +47,16 @@ describe('binaries of components not built yet', () => {
     const r = await run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search', process.execPath, join(REPO_ROOT, 'scripts', 'start.mjs')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the demo mesh needs root');
+  });
+
+  it('npm start builds with the nx CLI the installed nx package declares (the script runs it with node)', async () => {
+    const r = await run(process.execPath, ['--input-type=module', '-e', `import { nxBin } from ${JSON.stringify(join(REPO_ROOT, 'scripts', 'nx-bin.mjs'))}; console.log(nxBin());`]);
+    expect(r.code, r.stderr).toBe(0);
+    const bin = r.stdout.trim();
+    expect(existsSync(bin), bin).toBe(true);
+    const version = await run(process.execPath, [bin, '--version']);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/\d+\.\d+\.\d+/);
   });
 });
 
