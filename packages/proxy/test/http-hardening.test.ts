@@ -286,6 +286,33 @@ describe('timeouts and connection limits', () => {
     expect(r.closed).toBe(true);
   });
 
+  it('proxy_100_continue sends Expect: 100-continue upstream and relays its 100; without it the proxy answers it', async () => {
+    const send = (port: number, path: string) =>
+      new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = http.request({ port, host: '127.0.0.1', method: 'POST', path, headers: { host: 'x', expect: '100-continue', 'content-length': '5' }, agent: false });
+        // The body goes only after a 100 Continue: a proxy that never relays one leaves this request waiting.
+        req.on('continue', () => {
+          continued = true;
+          req.end('hello');
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+        });
+        req.on('error', reject);
+      });
+    const relayed = await proxyWith({ proxy_100_continue: true });
+    expect(await send(relayed.port, '/expect-relayed')).toEqual({ status: 200, continued: true });
+    const up = upstream.seen.find((r) => r.url === '/expect-relayed');
+    expect(up?.headers['expect']).toBe('100-continue');
+    expect(up?.body).toBe('hello');
+    expect(await send(plain.port, '/expect-local')).toEqual({ status: 200, continued: true });
+    const local = upstream.seen.find((r) => r.url === '/expect-local');
+    expect(local?.headers['expect']).toBeUndefined();
+    expect(local?.body).toBe('hello');
+  });
+
   it('NACKs an HCM field weft-proxy does not implement, naming it', async () => {
     await expect(proxyWith({ local_reply_config: { mappers: [] , body_format: { text_format: 'x' } } })).rejects.toThrow(/local_reply_config/);
     await expect(proxyWith({ upgrade_configs: [{ upgrade_type: 'CONNECT' }] })).rejects.toThrow(/upgrade_configs\[0\]\.upgrade_type/);

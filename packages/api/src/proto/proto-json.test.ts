@@ -140,3 +140,14 @@ describe('proto3 JSON defaults', () => {
     expect(json).toEqual({ header: { key: 'x-weft', value: 'on' } });
   });
 });
+
+describe('toJson of an Any whose type is not loaded', () => {
+  it('prints the type URL and the bytes (base64) instead of failing the whole document', () => {
+    const ext = { name: 'x.optional', typed_config: { type_url: 'type.googleapis.com/weft.test.NotLoaded', value: Uint8Array.from([8, 1]) } };
+    expect(registry.toJson('envoy.config.core.v3.TypedExtensionConfig', ext)).toEqual({ name: 'x.optional', typedConfig: { '@type': 'type.googleapis.com/weft.test.NotLoaded', value: 'CAE=' } });
+  });
+
+  it('knows the UUID request id extension that istiod sets on every connection manager', () => {
+    expect(registry.has('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig')).toBe(true);
+  });
+});

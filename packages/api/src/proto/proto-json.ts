@@ -266,12 +266,22 @@ function isDefault(field: protobuf.Field, v: unknown): boolean {
   return v === 0 || v === '' || v === false || v === '0';
 }
 
+function lookupOptional(root: protobuf.Root, name: string): protobuf.Type | undefined {
+  try {
+    return root.lookupType(name);
+  } catch {
+    return undefined;
+  }
+}
+
 function writeMessage(root: protobuf.Root, type: protobuf.Type, m: protobuf.Message): JsonValue {
   const full = type.fullName;
   const o = m as unknown as Record<string, unknown>;
   if (full === '.google.protobuf.Any') {
     const url = String(o['type_url'] ?? '');
-    const inner = root.lookupType(url.slice(url.lastIndexOf('/') + 1));
+    const inner = lookupOptional(root, url.slice(url.lastIndexOf('/') + 1));
+    // A type outside the loaded set (an extension the proxy accepted as optional) is shown as its bytes, not a failure.
+    if (!inner) return { '@type': url, value: Buffer.from((o['value'] as Uint8Array | undefined) ?? new Uint8Array()).toString('base64') };
     const body = writeMessage(root, inner, inner.decode(o['value'] as Uint8Array));
     return hasSpecialJson(inner.fullName) ? { '@type': url, value: body } : { '@type': url, ...(body as Record<string, JsonValue>) };
   }

@@ -241,6 +241,12 @@ export class HttpConnectionManager implements NetworkFilter {
       },
       run,
     );
+    // proxy_100_continue: Node answers `Expect: 100-continue` itself unless someone listens for it; here the
+    // request is routed as any other and the 100 comes from the upstream (StreamContext.expectContinue).
+    if (this.settings.proxy100Continue) {
+      this.h1.on('checkContinue', h1Handler);
+      this.h2.on('checkContinue', run);
+    }
     this.h2.on('sessionError', () => undefined);
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.drainer.trackHttp2(session);
@@ -373,8 +379,18 @@ export class HttpConnectionManager implements NetworkFilter {
     const scheme: 'http' | 'https' = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
     const upstreamHeaders: HeaderMap = upstreamRequestHeaders(req.headers as Record<string, string | string[] | undefined>);
     const underscored = this.settings.headersWithUnderscores === 'ALLOW' ? false : dropUnderscored(upstreamHeaders, this.settings.headersWithUnderscores === 'REJECT_REQUEST');
-    // weft-proxy answers `Expect: 100-continue` itself (Node's server does, proxy_100_continue false): the upstream never sees it.
-    if (upstreamHeaders['expect'] !== undefined && String(upstreamHeaders['expect']).toLowerCase() === '100-continue') delete upstreamHeaders['expect'];
+    // `Expect: 100-continue`: without proxy_100_continue weft-proxy has answered it (Node's server does) and the
+    // upstream never sees it; with it, the header goes upstream and the upstream's 100 is relayed.
+    const expectsContinue = upstreamHeaders['expect'] !== undefined && String(upstreamHeaders['expect']).toLowerCase() === '100-continue';
+    if (expectsContinue && !this.settings.proxy100Continue) delete upstreamHeaders['expect'];
+    let continued = false;
+    const expectContinue = expectsContinue && this.settings.proxy100Continue
+      ? () => {
+          if (continued || res.headersSent) return;
+          continued = true;
+          res.writeContinue();
+        }
+      : undefined;
     // Envoy mutates the request headers before it picks the route: matchers see the sanitized request.
     const forwarded = sanitizeRequestHeaders(upstreamHeaders, req.socket?.remoteAddress, scheme, this.settings.forwarding);
     applyXfcc(upstreamHeaders, req.socket ?? undefined, this.settings.xfcc);
@@ -413,6 +429,7 @@ export class HttpConnectionManager implements NetworkFilter {
       protocol: isH2 ? 'HTTP/2' : 'HTTP/1.1',
       response: res,
       ...(upgrade ? { upgrade } : {}),
+      ...(expectContinue ? { expectContinue } : {}),
       get responded() {
         return res.headersSent;
       },

@@ -14,6 +14,8 @@ export interface HcmSettings {
   readonly serverHeader: string | undefined;
   /** always_set_request_id_in_response. */
   readonly alwaysSetRequestId: boolean;
+  /** proxy_100_continue: `Expect: 100-continue` goes upstream and the upstream's 100 Continue comes back. */
+  readonly proxy100Continue: boolean;
   /** upgrade_configs: the upgrade types enabled (lower-case), e.g. websocket. */
   readonly upgrades: ReadonlySet<string>;
   /** stream_idle_timeout (Envoy default 5 min; 0 disables). */
@@ -43,6 +45,7 @@ export const DEFAULT_HCM_SETTINGS: HcmSettings = {
   xfcc: DEFAULT_XFCC,
   serverHeader: 'envoy',
   alwaysSetRequestId: false,
+  proxy100Continue: false,
   upgrades: new Set(),
   streamIdleTimeoutMs: 300_000,
   requestTimeoutMs: 0,

@@ -40,6 +40,11 @@ export interface StreamContext {
    * undefined is treated as an edge request (the safe reading).
    */
   readonly edgeRequest?: boolean;
+  /**
+   * proxy_100_continue and the request said `Expect: 100-continue`: the router sends the request upstream
+   * without waiting for the body (the client waits for a 100) and calls this when the upstream answers 100 Continue.
+   */
+  readonly expectContinue?: () => void;
   /** Set by the fault filter (response_rate_limit): the router paces the response body to this many KiB/s. */
   faultResponseRateKbps?: number;
 }

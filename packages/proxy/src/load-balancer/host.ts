@@ -22,6 +22,11 @@ export interface Host {
   readonly locality: Locality;
   readonly priority: number;
   readonly healthy: boolean;
+  /**
+   * Usable but degraded (EDS health_status DEGRADED): Envoy's degraded hosts count against their
+   * priority's health and get only the load its healthy hosts cannot take. Only read when `healthy`.
+   */
+  readonly degraded?: boolean;
   /** Requests in flight to this host (Envoy's rq_active), read by LEAST_REQUEST. */
   activeRequests(): number;
 }
@@ -50,6 +55,16 @@ export interface PrioritySet {
 }
 
 export const DEFAULT_OVERPROVISIONING_FACTOR = 140;
+
+/** Envoy's coarse health Healthy: usable and not degraded. */
+export function isHealthy(h: Host): boolean {
+  return h.healthy && !h.degraded;
+}
+
+/** Envoy's coarse health Degraded: usable, after the healthy hosts. */
+export function isDegraded(h: Host): boolean {
+  return h.healthy && h.degraded === true;
+}
 
 export function localityKey(l: Locality): string {
   return `${l.region}/${l.zone}/${l.subZone}`;
@@ -101,6 +116,7 @@ export function prioritySetFromHosts(hosts: readonly Host[], options: PrioritySe
 /** A plain mutable Host for static data, simulation and tests. */
 export class SimpleHost implements Host {
   healthy: boolean;
+  degraded: boolean;
   weight: number;
   active = 0;
   readonly locality: Locality;
@@ -109,10 +125,11 @@ export class SimpleHost implements Host {
   constructor(
     readonly address: string,
     readonly port: number,
-    init: { weight?: number; healthy?: boolean; priority?: number; locality?: Partial<Locality> } = {},
+    init: { weight?: number; healthy?: boolean; degraded?: boolean; priority?: number; locality?: Partial<Locality> } = {},
   ) {
     this.weight = init.weight ?? 1;
     this.healthy = init.healthy ?? true;
+    this.degraded = init.degraded ?? false;
     this.priority = init.priority ?? 0;
     this.locality = { region: init.locality?.region ?? '', zone: init.locality?.zone ?? '', subZone: init.locality?.subZone ?? '' };
   }

@@ -4,6 +4,8 @@ export {
   SimpleHost,
   groupByLocality,
   hostAddressString,
+  isDegraded,
+  isHealthy,
   localityKey,
   prioritySetFromHosts,
   type Host,
@@ -24,6 +26,7 @@ export { EdfScheduler } from './edf-scheduler.js';
 export {
   HostSourceSelector,
   choosePriority,
+  choosePriorityAndAvailability,
   computePriorityLoad,
   effectiveLocalityWeight,
   type HostSource,

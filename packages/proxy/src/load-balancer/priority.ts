@@ -2,68 +2,111 @@
 // (LoadBalancerBase / ZoneAwareLoadBalancerBase in source/common/upstream/load_balancer_impl.cc,
 // docs: arch_overview/upstream/load_balancing/{priority,panic_threshold,locality_weight}).
 import { EdfScheduler } from './edf-scheduler.js';
-import { DEFAULT_OVERPROVISIONING_FACTOR, groupByLocality, type Host, type HostSet, type PrioritySet } from './host.js';
+import { DEFAULT_OVERPROVISIONING_FACTOR, groupByLocality, isDegraded, isHealthy, type Host, type HostSet, type PrioritySet } from './host.js';
 import { DEFAULT_PANIC_THRESHOLD, type LbContext } from './load-balancer.js';
 
 export interface PriorityLoad {
   /** Per priority: healthy share × overprovisioning factor, capped at 100 (integer percent). */
   readonly health: readonly number[];
-  /** Per priority: percent of traffic; sums to 100 whenever there is a priority. */
+  /** Per priority: degraded share × overprovisioning factor, capped at 100. */
+  readonly degraded: readonly number[];
+  /** Per priority: percent of traffic to its healthy hosts. */
   readonly load: readonly number[];
+  /** Per priority: percent of traffic to its degraded hosts; with `load` it sums to 100 whenever there is a priority. */
+  readonly degradedLoad: readonly number[];
   /** Per priority: pick from all hosts, healthy or not. */
   readonly panic: readonly boolean[];
 }
 
-function hostCounts(hs: HostSet): { total: number; healthy: number } {
+function hostCounts(hs: HostSet): { total: number; healthy: number; degraded: number } {
   let healthy = 0;
-  for (const h of hs.hosts) if (h.healthy) healthy++;
-  return { total: hs.hosts.length, healthy };
+  let degraded = 0;
+  for (const h of hs.hosts) {
+    if (isHealthy(h)) healthy++;
+    else if (isDegraded(h)) degraded++;
+  }
+  return { total: hs.hosts.length, healthy, degraded };
 }
 
 /**
  * Envoy's recalculatePerPriorityState + recalculatePerPriorityPanic. Integer arithmetic, as in
  * Envoy: P0 with 5 of 10 healthy has health 140*5/10 = 70 and takes 70% of traffic, the rest
- * spilling to the next priorities by their health. Rounding leftovers go to the first priority
- * with any health. Panic applies per priority (healthy% < threshold) but only while the total
- * health is under 100; when every priority panics, load follows host counts instead.
+ * spilling to the next priorities by their health, then to the degraded hosts of every priority
+ * (a degraded host counts against its own priority's health: 1 healthy and 1 degraded host split
+ * 70/30). Rounding leftovers go to the first priority with any health. Panic applies per priority
+ * ((healthy + degraded)% < threshold) but only while the total availability is under 100; when
+ * every priority panics, load follows host counts instead.
  */
 export function computePriorityLoad(hostSets: readonly HostSet[], healthyPanicThreshold = DEFAULT_PANIC_THRESHOLD): PriorityLoad {
   const n = hostSets.length;
   const counts = hostSets.map(hostCounts);
-  const health = hostSets.map((hs, p) => {
-    const { total, healthy } = counts[p]!;
+  const share = (hs: HostSet, count: number, total: number): number => {
     const factor = hs.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR;
-    return total > 0 ? Math.min(100, Math.floor((factor * healthy) / total)) : 0;
-  });
+    return total > 0 ? Math.min(100, Math.floor((factor * count) / total)) : 0;
+  };
+  const health = hostSets.map((hs, p) => share(hs, counts[p]!.healthy, counts[p]!.total));
+  const degraded = hostSets.map((hs, p) => share(hs, counts[p]!.degraded, counts[p]!.total));
   const load = new Array<number>(n).fill(0);
+  const degradedLoad = new Array<number>(n).fill(0);
   const panic = new Array<boolean>(n).fill(false);
-  if (n === 0) return { health, load, panic };
+  if (n === 0) return { health, degraded, load, degradedLoad, panic };
 
-  const normalizedTotal = Math.min(100, health.reduce((a, b) => a + b, 0));
+  const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  const normalizedTotal = Math.min(100, sum(health) + sum(degraded));
   if (normalizedTotal > 0) {
     let remaining = 100;
     for (let p = 0; p < n; p++) {
       load[p] = Math.min(remaining, Math.floor((health[p]! * 100) / normalizedTotal));
       remaining -= load[p]!;
     }
-    if (remaining > 0) load[health.findIndex((h) => h > 0)]! += remaining;
+    for (let p = 0; p < n; p++) {
+      degradedLoad[p] = Math.min(remaining, Math.floor((degraded[p]! * 100) / normalizedTotal));
+      remaining -= degradedLoad[p]!;
+    }
+    if (remaining > 0) {
+      const first = health.findIndex((h) => h > 0);
+      if (first >= 0) load[first]! += remaining;
+      else degradedLoad[degraded.findIndex((d) => d > 0)]! += remaining;
+    }
   }
 
   const threshold = Math.min(100, healthyPanicThreshold);
   if (threshold === 0 && normalizedTotal === 0) {
     // Nothing is healthy and panic is off: send everything to P0, where nothing will be found.
     load[0] = 100;
-    return { health, load, panic };
+    return { health, degraded, load, degradedLoad, panic };
   }
   let totalPanic = true;
   for (let p = 0; p < n; p++) {
-    const { total, healthy } = counts[p]!;
-    const healthyPercent = total === 0 ? 0 : (100 * healthy) / total;
-    panic[p] = normalizedTotal < 100 && healthyPercent < threshold;
+    const { total, healthy, degraded: degradedHosts } = counts[p]!;
+    const availablePercent = total === 0 ? 0 : (100 * (healthy + degradedHosts)) / total;
+    panic[p] = normalizedTotal < 100 && availablePercent < threshold;
     totalPanic &&= panic[p]!;
   }
-  if (totalPanic) distributeByHostCount(counts, load);
-  return { health, load, panic };
+  if (totalPanic) {
+    distributeByHostCount(counts, load);
+    degradedLoad.fill(0);
+  }
+  return { health, degraded, load, degradedLoad, panic };
+}
+
+/**
+ * Envoy's choosePriority over healthy then degraded load, for `point` in 1..100: the priority p
+ * whose cumulative load first reaches it is returned as p for its healthy hosts and as
+ * `load.length + p` for its degraded ones (a number, so a pick allocates nothing).
+ */
+export function choosePriorityAndAvailability(pl: Pick<PriorityLoad, 'load' | 'degradedLoad'>, point: number): number {
+  const n = pl.load.length;
+  let sum = 0;
+  for (let p = 0; p < n; p++) {
+    sum += pl.load[p]!;
+    if (point <= sum) return p;
+  }
+  for (let p = 0; p < n; p++) {
+    sum += pl.degradedLoad[p]!;
+    if (point <= sum) return n + p;
+  }
+  return Math.max(0, n - 1);
 }
 
 /** Envoy's recalculateLoadInTotalPanic: load by share of all hosts, leftovers to the first non-empty. */
@@ -110,6 +153,8 @@ interface PerPriority {
   readonly all: HostSource;
   readonly healthy: HostSource;
   readonly localities: EdfScheduler<HostSource> | undefined;
+  readonly degraded: HostSource;
+  readonly degradedLocalities: EdfScheduler<HostSource> | undefined;
 }
 
 /**
@@ -123,8 +168,9 @@ export function effectiveLocalityWeight(weight: number, healthy: number, total: 
 
 /**
  * The host sources of a priority set and how to choose among them (Envoy's hostSourceToUse):
- * pick a priority by load; in panic use all its hosts; with locality weights pick a locality
- * by EDF over effective weights; otherwise its healthy hosts. Zone-aware routing is not done.
+ * pick a priority and healthy-or-degraded by load; in panic use all its hosts; with locality
+ * weights pick a locality by EDF over effective weights; otherwise its healthy (or degraded)
+ * hosts. Zone-aware routing is not done.
  */
 export class HostSourceSelector {
   readonly sources: HostSource[] = [];
@@ -142,10 +188,12 @@ export class HostSourceSelector {
   choose(ctx: LbContext): HostSource | undefined {
     const n = this.perPriority.length;
     if (n === 0) return undefined;
-    // Skip the draw when P0 takes everything, the common case.
-    const p = this.onlyP0 ? 0 : choosePriority(this.priorityLoad.load, Math.min(100, Math.floor(ctx.random() * 100) + 1));
-    const state = this.perPriority[p]!;
-    if (this.priorityLoad.panic[p]) return state.all;
+    // Skip the draw when P0's healthy hosts take everything, the common case.
+    const i = this.onlyP0 ? 0 : choosePriorityAndAvailability(this.priorityLoad, Math.min(100, Math.floor(ctx.random() * 100) + 1));
+    const priority = i < n ? i : i - n;
+    const state = this.perPriority[priority]!;
+    if (this.priorityLoad.panic[priority]) return state.all;
+    if (i >= n) return state.degradedLocalities?.pickAndAdd() ?? state.degraded;
     return state.localities?.pickAndAdd() ?? state.healthy;
   }
 
@@ -157,16 +205,22 @@ export class HostSourceSelector {
 
   private buildPriority(hs: HostSet, p: number): PerPriority {
     const all = this.source(p, 'all', hs.hosts);
-    const healthy = this.source(p, 'healthy', hs.hosts.filter((h) => h.healthy));
+    const healthy = this.source(p, 'healthy', hs.hosts.filter(isHealthy));
+    const degraded = this.source(p, 'degraded', hs.hosts.filter(isDegraded));
+    return { all, healthy, degraded, localities: this.localities(hs, p, isHealthy, 'locality'), degradedLocalities: degraded.hosts.length > 0 ? this.localities(hs, p, isDegraded, 'degraded-locality') : undefined };
+  }
+
+  /** The EDF over the localities' effective weights, counting the hosts `eligible` accepts. */
+  private localities(hs: HostSet, p: number, eligible: (h: Host) => boolean, kind: string): EdfScheduler<HostSource> | undefined {
     const weights = hs.localityWeights;
-    if (!weights || weights.length === 0) return { all, healthy, localities: undefined };
+    if (!weights || weights.length === 0) return undefined;
     const factor = hs.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR;
     const scheduler = new EdfScheduler<HostSource>();
     hostsPerLocalityOf(hs).forEach((group, i) => {
-      const healthyInLocality = group.filter((h) => h.healthy);
-      const w = effectiveLocalityWeight(weights[i] ?? 0, healthyInLocality.length, group.length, factor);
-      if (w > 0) scheduler.add(w, this.source(p, `locality/${i}`, healthyInLocality));
+      const usable = group.filter(eligible);
+      const w = effectiveLocalityWeight(weights[i] ?? 0, usable.length, group.length, factor);
+      if (w > 0) scheduler.add(w, this.source(p, `${kind}/${i}`, usable));
     });
-    return { all, healthy, localities: scheduler.size > 0 ? scheduler : undefined };
+    return scheduler.size > 0 ? scheduler : undefined;
   }
 }

@@ -159,9 +159,10 @@ export class TcpProxyFilter implements NetworkFilter {
       const failed = () => {
         if (!end()) return;
         upstream.destroy();
+        // The downstream left first (finish destroyed this attempt): abandoned, not a connect failure.
+        if (finished) return;
         cluster.counters.upstream_cx_connect_fail.value++;
         target.recordResult(0);
-        if (finished) return;
         const next = n < maxAttempts ? cluster.chooseHost({ random, get originalDestination() { return destinationOf(downstream); } }) : undefined;
         if (next) return attempt(n + 1, next);
         flags.add('UF');

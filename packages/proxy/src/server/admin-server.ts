@@ -32,9 +32,10 @@ export class AdminServer {
 
   constructor(private readonly h: AdminHandlers) {
     this.server = http.createServer((req, res) => {
-      this.route(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
+      // A handler that throws answers 500 with what went wrong (the admin API is local and for operators).
+      this.route(req, res).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`${req.url ?? ''}: ${e instanceof Error ? e.message : String(e)}\n`);
       });
     });
   }

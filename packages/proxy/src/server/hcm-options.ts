@@ -152,7 +152,6 @@ export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: Is
     if (u.enabled?.value ?? true) upgrades.add(type);
   });
 
-  if (hcm.proxy_100_continue) issues.at('proxy_100_continue').error('proxying 100-continue is not supported; weft-proxy answers Expect: 100-continue itself (the default)');
   if (hcm.stream_error_on_invalid_http_message?.value) issues.at('stream_error_on_invalid_http_message').error('weft-proxy closes the connection on an invalid HTTP message (the default)');
 
   const underscores = common?.headers_with_underscores_action || 'ALLOW';
@@ -166,6 +165,7 @@ export function compileHcmOptions(hcm: HttpConnectionManager__Output, issues: Is
     xfcc,
     serverHeader,
     alwaysSetRequestId: hcm.always_set_request_id_in_response ?? false,
+    proxy100Continue: hcm.proxy_100_continue ?? false,
     upgrades,
     streamIdleTimeoutMs: streamIdle ?? DEFAULT_HCM_SETTINGS.streamIdleTimeoutMs,
     requestTimeoutMs: DURATION_OF(hcm.request_timeout) ?? 0,

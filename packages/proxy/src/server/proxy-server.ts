@@ -343,11 +343,7 @@ export class ProxyServer {
    * upstream_cx_active / upstream_rq_active, and the server.* gauges.
    */
   refreshGauges(): void {
-    for (const c of this.clusters.all()) {
-      const hosts = c.allHosts();
-      this.stats.gauge(`cluster.${c.name}.upstream_cx_active`).set(c.activeConnections());
-      this.stats.gauge(`cluster.${c.name}.upstream_rq_active`).set(hosts.reduce((n, h) => n + h.active, 0));
-    }
+    for (const c of this.clusters.all()) c.refreshGauges();
     const state = { LIVE: 0, DRAINING: 1, PRE_INITIALIZING: 2, INITIALIZING: 3 }[this.state];
     this.stats.gauge('server.state', 'NeverImport').set(state);
     this.stats.gauge('server.uptime', 'NeverImport').set(Math.floor((Date.now() - this.startedAt) / 1000));

@@ -156,6 +156,9 @@ export class ClusterManager implements ClusterLookup {
         if (w.cluster.edsServiceName !== cla.cluster_name) continue;
         w.cluster.setAssignment(cla);
         w.endpointsReady = true;
+        // The endpoints are here; a cluster still warming now waits only for its secrets.
+        clearTimeout(w.timer);
+        w.timer = undefined;
         this.activateIfWarm(w);
       }
     }

@@ -2,7 +2,9 @@
 // (typed_extension_protocol_options envoy.extensions.upstreams.http.v3.HttpProtocolOptions, else the
 // deprecated Cluster fields), upstream_connection_options, connect_timeout, circuit_breakers and
 // outlier_detection. What weft implements becomes PoolLimits; what it cannot is an error with its
-// path (the CDS update is NACKed); observability-only fields are accepted and said so.
+// path (the CDS update is NACKed), as are the other Cluster fields that would change routing, load
+// balancing or DNS and are not implemented (checkUnimplementedFields); observability-only fields
+// are accepted and said so.
 import type { Cluster__Output, ProtoRegistry } from '@weft/api';
 import { IssueCollector, type ValidationResult } from '@weft/base';
 import { acceptNotEnforced } from '../config/not-enforced.js';
@@ -125,6 +127,45 @@ function keepaliveLimits(c: Cluster__Output, issues: IssueCollector): Pick<PoolL
   return { tcpKeepalive: { timeMs: ka.keepalive_time ? ka.keepalive_time.value * 1000 : undefined } };
 }
 
+const SET = (v: unknown): boolean => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+
+/**
+ * Cluster fields that change which host or connection a request gets, and that weft does not
+ * implement: each set one is an error at its path. (Accepted elsewhere: everything ClusterManager,
+ * the balancers and the checks above read.)
+ */
+function checkUnimplementedFields(c: Cluster__Output, issues: IssueCollector): void {
+  if ((c.lb_subset_config?.subset_selectors?.length ?? 0) > 0) issues.at('lb_subset_config').error('subset load balancing is not supported');
+  if (c.load_balancing_policy) issues.at('load_balancing_policy').error('is not supported (use lb_policy)');
+  if (c.upstream_config) issues.at('upstream_config').error('custom upstreams are not supported');
+  for (const f of ['connection_pool_per_downstream_connection', 'close_connections_on_host_health_failure'] as const) if (c[f]) issues.at(f).error('is not supported');
+  const up = c.upstream_http_protocol_options;
+  if (up?.auto_sni || up?.auto_san_validation || up?.override_auto_sni_header) issues.at('upstream_http_protocol_options').error('auto_sni / auto_san_validation are not supported');
+  for (const f of ['dns_resolvers', 'dns_resolution_config', 'typed_dns_resolver_config'] as const) if (SET(c[f])) issues.at(f).error('custom DNS resolvers are not supported (the system resolver is used)');
+  const eds = c.eds_cluster_config?.eds_config;
+  if (eds && (eds.path || eds.path_config_source || eds.api_config_source)) issues.at('eds_cluster_config', 'eds_config').error('only ADS (ads or self) is supported for EDS');
+  const common = c.common_lb_config;
+  if (common) {
+    const at = issues.at('common_lb_config');
+    const ch = common.consistent_hashing_lb_config;
+    if (ch?.use_hostname_for_hashing) at.at('consistent_hashing_lb_config', 'use_hostname_for_hashing').error('is not supported (hosts are hashed by address)');
+    if (ch?.hash_balance_factor) at.at('consistent_hashing_lb_config', 'hash_balance_factor').error('bounded-load consistent hashing is not supported');
+    for (const f of ['ignore_new_hosts_until_first_hc', 'close_connections_on_host_set_change'] as const) if (common[f]) at.at(f).error('is not supported');
+    if ((common.override_host_status?.statuses?.length ?? 0) > 0) at.at('override_host_status').error('is not supported');
+  }
+  if (c.round_robin_lb_config?.slow_start_config) issues.at('round_robin_lb_config', 'slow_start_config').error('slow start is not supported');
+  const lr = c.least_request_lb_config;
+  if (lr?.slow_start_config) issues.at('least_request_lb_config', 'slow_start_config').error('slow start is not supported');
+  if (lr?.active_request_bias && lr.active_request_bias.default_value !== 1) {
+    issues.at('least_request_lb_config', 'active_request_bias').error('is not supported (hosts are weighted by weight / (active requests + 1))');
+  }
+  const od = c.original_dst_lb_config;
+  if (od?.use_http_header) issues.at('original_dst_lb_config', 'use_http_header').error("is not supported (the connection's original destination is used)");
+  if (od?.http_header_name) issues.at('original_dst_lb_config', 'http_header_name').error('is not supported');
+  if (od?.upstream_port_override) issues.at('original_dst_lb_config', 'upstream_port_override').error('is not supported');
+  if (od?.metadata_key) issues.at('original_dst_lb_config', 'metadata_key').error('is not supported');
+}
+
 /**
  * Reads and checks a cluster's connection options; errors and warnings have paths from the cluster
  * (`typed_extension_protocol_options["…HttpProtocolOptions"].common_http_protocol_options.max_headers_count`).
@@ -171,5 +212,6 @@ export function clusterConnectionOptions(registry: ProtoRegistry, c: Cluster__Ou
   if (!limits.maxRequestsPerConnection) limits.maxRequestsPerConnection = c.max_requests_per_connection?.value ?? 0;
   checkCircuitBreakers(c, issues);
   checkOutlierDetection(c.outlier_detection, issues);
+  checkUnimplementedFields(c, issues);
   return issues.result({ protocol, limits, connectTimeoutMs: c.connect_timeout ? ms(c.connect_timeout) : 5000 });
 }

@@ -43,11 +43,10 @@ export class ProxyHost implements Host, UpstreamHost {
   monitor = new HostMonitor();
   /**
    * The endpoint's EDS health_status: UNHEALTHY, DRAINING and TIMEOUT hosts are unhealthy
-   * (FAILED_EDS_HEALTH); DEGRADED ones are used only after every healthy host (Envoy's degraded load).
+   * (FAILED_EDS_HEALTH); DEGRADED ones count against their priority's health and get only the load
+   * its healthy hosts cannot take (Envoy's degraded load, load-balancer/priority.ts).
    */
   edsHealth: EdsHealth = 'healthy';
-  /** The priority the balancers see: the EDS priority, or after all of them for a DEGRADED host. */
-  lbPriority: number;
   /** The transport its pool uses (transport_socket_matches picks it per endpoint). */
   transport: UpstreamTransport | undefined;
 
@@ -60,12 +59,14 @@ export class ProxyHost implements Host, UpstreamHost {
     readonly configPriority: number,
     readonly pool: ConnPool,
     private readonly onResult: (host: ProxyHost, status: number) => void,
-  ) {
-    this.lbPriority = configPriority;
-  }
+  ) {}
 
   get priority(): number {
-    return this.lbPriority;
+    return this.configPriority;
+  }
+
+  get degraded(): boolean {
+    return this.edsHealth === 'degraded';
   }
 
   get outlierEjected(): boolean {
@@ -174,6 +175,7 @@ export class ManagedCluster implements UpstreamCluster {
   private readonly statusCounters = new Map<number, Counter>();
   private readonly classCounters = new Map<number, Counter>();
   private readonly membershipHealthy: Gauge;
+  private readonly membershipDegraded: Gauge;
   private readonly membershipTotal: Gauge;
   readonly protocol: UpstreamProtocol;
   /** How pools are made: `protocol`, or the downstream request's (use_downstream_protocol_config). */
@@ -234,6 +236,7 @@ export class ManagedCluster implements UpstreamCluster {
       ? new OutlierDetector(outlierConfig(od, new IssueCollector('outlier_detection')), { stats: deps.stats.scope('outlier_detection'), now: this.now, random: deps.random ?? Math.random, onChange: () => this.rebuild() })
       : undefined;
     this.membershipHealthy = deps.stats.gauge('membership_healthy');
+    this.membershipDegraded = deps.stats.gauge('membership_degraded');
     this.membershipTotal = deps.stats.gauge('membership_total');
     // Checked before (ClusterManager.validate). Should it fail anyway, fail closed: never plaintext.
     const transports = clusterTransports(deps.registry, config, deps.secrets);
@@ -367,6 +370,12 @@ export class ManagedCluster implements UpstreamCluster {
     return this.hosts.reduce((n, h) => n + h.pool.activeConnections(), 0);
   }
 
+  /** upstream_cx_active and upstream_rq_active, which Envoy computes when stats are read; in the cluster's scope (alt_stat_name). */
+  refreshGauges(): void {
+    this.deps.stats.gauge('upstream_cx_active').set(this.activeConnections());
+    this.deps.stats.gauge('upstream_rq_active').set(this.hosts.reduce((n, h) => n + h.active, 0));
+  }
+
   /** Closes every connection now, exchanges in flight included (shutdown). */
   close(): void {
     this.healthChecker?.close();
@@ -385,9 +394,12 @@ export class ManagedCluster implements UpstreamCluster {
   }
 
   private updateMembership(): void {
-    const healthy = this.hosts.filter((h) => h.healthy).length;
+    // Envoy's coarse health: a DEGRADED host is counted as degraded, not healthy.
+    const usable = this.hosts.filter((h) => h.healthy);
+    const degraded = usable.filter((h) => h.degraded).length;
     this.membershipTotal.set(this.hosts.length);
-    this.membershipHealthy.set(healthy);
+    this.membershipHealthy.set(usable.length - degraded);
+    this.membershipDegraded.set(degraded);
   }
 
   private lastAssignment: ClusterLoadAssignment__Output | undefined;
@@ -399,16 +411,10 @@ export class ManagedCluster implements UpstreamCluster {
       if (g.load_balancing_weight?.value) weights.set(`${g.priority}|${g.locality?.region ?? ''}/${g.locality?.zone ?? ''}/${g.locality?.sub_zone ?? ''}`, g.load_balancing_weight.value);
     }
     this.updateMembership();
-    // DEGRADED hosts come after every priority's healthy hosts (Envoy spills to degraded load last).
-    let top = 0;
-    for (const h of this.hosts) top = Math.max(top, h.configPriority);
-    for (const h of this.hosts) h.lbPriority = h.edsHealth === 'degraded' ? top + 1 + h.configPriority : h.configPriority;
     const factor = this.lastAssignment?.policy?.overprovisioning_factor?.value;
     const set: PrioritySet = prioritySetFromHosts(this.hosts, {
       ...(factor ? { overprovisioningFactor: factor } : {}),
-      ...(this.config.common_lb_config?.locality_weighted_lb_config
-        ? { localityWeight: (l: Locality, p: number) => weights.get(`${p > top ? p - top - 1 : p}|${l.region}/${l.zone}/${l.subZone}`) }
-        : {}),
+      ...(this.config.common_lb_config?.locality_weighted_lb_config ? { localityWeight: (l: Locality, p: number) => weights.get(`${p}|${l.region}/${l.zone}/${l.subZone}`) } : {}),
     });
     this.deps.lb.update(set);
   }

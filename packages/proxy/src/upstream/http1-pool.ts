@@ -82,6 +82,7 @@ export class Http1Pool implements ConnPool {
       r.on('timeout', () => {
         if (!connected) r.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' }));
       });
+      if (req.onContinue) r.once('continue', req.onContinue);
       r.on('response', (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }));
       r.on('error', (e: NodeJS.ErrnoException) => {
         if (signal.aborted) reject(new UpstreamError('timeout', 'upstream request timeout'));

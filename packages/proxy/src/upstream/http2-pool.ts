@@ -170,6 +170,8 @@ export class Http2Pool implements ConnPool {
       if (session.connecting) {
         if (!this.limits.resources.pendingRequests.tryAcquire()) {
           if (reserved) this.streamDone(s);
+          // A session opened for this request alone must still idle out.
+          else this.armIdle(s);
           return reject(new UpstreamError('overflow', 'pending requests overflow'));
         }
         s.pendingOnConnect++;
@@ -191,6 +193,7 @@ export class Http2Pool implements ConnPool {
         return reject(new UpstreamError('reset', (e as Error).message));
       }
       stream.once('close', () => this.streamDone(s));
+      if (req.onContinue) stream.once('continue', req.onContinue);
       stream.on('response', (headers) => {
         const status = Number(headers[':status'] ?? 502);
         const out: Record<string, string | string[] | undefined> = {};
@@ -211,11 +214,15 @@ export class Http2Pool implements ConnPool {
 
   private streamDone(s: PooledSession): void {
     s.streams--;
-    if (s.streams === 0 && s.usable) {
-      const idle = this.limits.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
-      if (idle > 0) s.idleTimer = setTimeout(() => s.session.close(), idle).unref();
-    }
+    this.armIdle(s);
     this.serveWaiters();
+  }
+
+  /** A session without streams closes after idle_timeout (a new stream clears the timer). */
+  private armIdle(s: PooledSession): void {
+    if (s.streams !== 0 || !s.usable || s.idleTimer) return;
+    const idle = this.limits.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
+    if (idle > 0) s.idleTimer = setTimeout(() => s.session.close(), idle).unref();
   }
 
   activeConnections(): number {

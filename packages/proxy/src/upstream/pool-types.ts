@@ -39,6 +39,8 @@ export interface UpstreamRequest {
   readonly authority: string;
   /** Lower-case names; pseudo-headers and hop-by-hop headers already removed. */
   readonly headers: Record<string, string | string[]>;
+  /** The upstream answered `100 Continue` to a request that carried `Expect: 100-continue`. */
+  readonly onContinue?: () => void;
 }
 
 export interface UpstreamResponse {

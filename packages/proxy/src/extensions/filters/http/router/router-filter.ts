@@ -116,7 +116,8 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, isGrpcRequest(ctx.head), trusted);
     let buffered: BufferedBody;
     try {
-      buffered = await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
+      // A client that waits for 100 Continue sends no body before the upstream's 100: nothing to buffer, it streams.
+      buffered = ctx.expectContinue ? { complete: false, chunks: [], size: 0, rest: ctx.body } : await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
     } catch {
       // The downstream reset while sending its body: there is nobody to answer.
       return;
@@ -221,7 +222,7 @@ async function attempt1(
   ctx.upstreamHost = `${host.address}:${host.port}`;
   try {
     const body = bodyStream(buffered, () => guard.touch());
-    const response = await host.pool.request({ method: ctx.method, path, authority, headers }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
+    const response = await host.pool.request({ method: ctx.method, path, authority, headers, ...(ctx.expectContinue ? { onContinue: ctx.expectContinue } : {}) }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
     cluster.counters.upstream_rq_total.value++;
     host.recordResult(response.status);
     cluster.recordStatus(response.status);
