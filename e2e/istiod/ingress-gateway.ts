@@ -24,6 +24,8 @@ export class IngressGateway {
   private constructor(
     readonly agent: PeerProcess,
     readonly nodeId: string,
+    /** How istiod names the proxy in /debug/syncz and ?proxyID=: `<pod>.<namespace>`. */
+    readonly proxyId: string,
     readonly adminPort: number,
     private readonly dir: string,
   ) {}
@@ -82,7 +84,7 @@ export class IngressGateway {
         ...options.env,
       },
     );
-    const gw = new IngressGateway(agent, nodeId, adminPort, dir);
+    const gw = new IngressGateway(agent, nodeId, `${podName}.${ISTIO_NAMESPACE}`, adminPort, dir);
     // The admin API answering at all means weft-proxy is up; /ready's LIVE comes after the first config.
     await agent.waitReady('weft-proxy admin API', async () => (await get(`${gw.admin}/server_info`, {}, 2000)).status === 200, 60_000);
     return gw;

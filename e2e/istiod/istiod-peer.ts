@@ -217,7 +217,12 @@ export class IstiodPeer {
 
   private static startIstiod(peers: Peers, dir: string, ports: IstiodPorts, kubeconfig: string, options: IstiodPeerOptions): PeerProcess {
     const mesh = join(dir, 'mesh.yaml');
-    writeFileSync(mesh, [`rootNamespace: ${ISTIO_NAMESPACE}`, 'trustDomain: cluster.local', 'defaultConfig:', `  discoveryAddress: 127.0.0.1:${ports.istiodGrpc}`, ''].join('\n'));
+    // enableAutoMtls off: with it, every cluster gets an ISTIO_MUTUAL socket naming SDS `default` and `ROOTCA`
+    // (initial_fetch_timeout 0: wait forever), which only a CA can serve, and Weft has none yet (issue #12).
+    writeFileSync(
+      mesh,
+      [`rootNamespace: ${ISTIO_NAMESPACE}`, 'trustDomain: cluster.local', 'enableAutoMtls: false', 'defaultConfig:', `  discoveryAddress: 127.0.0.1:${ports.istiodGrpc}`, ''].join('\n'),
+    );
     const cwd = join(dir, 'istiod');
     mkdirSync(cwd);
     return PeerProcess.start(

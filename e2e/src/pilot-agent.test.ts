@@ -226,7 +226,8 @@ describe.runIf(canRun)('pilot-agent proxy sidecar in a pod network namespace', (
       NS,
     );
     const agent = sidecar;
-    await waitFor('the status server', async () => agent.line('status server listening') !== undefined || agent.child.exitCode !== null);
+    // The two servers start concurrently and log when each is up: wait for both lines.
+    await waitFor('the status and readiness servers', async () => (agent.line('status server listening') !== undefined && agent.line('readiness server listening') !== undefined) || agent.child.exitCode !== null);
     expect(agent.line('status server listening'), agent.dump()).toMatchObject({ address: '0.0.0.0:15020', component: 'pilot-agent' });
     expect(agent.line('readiness server listening')).toMatchObject({ address: '0.0.0.0:15021' });
     const seen: number[] = [];

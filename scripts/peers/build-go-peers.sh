@@ -8,6 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
 
+# The machine's Go lives in /usr/local/go; a non-login shell (CI) may not have it on PATH.
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null 2>&1 || { echo "build-go-peers.sh: no Go toolchain (looked on PATH and in /usr/local/go/bin)" >&2; exit 1; }
+
 cache=${WEFT_PEERS_CACHE:-/var/cache/weft-peers}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)

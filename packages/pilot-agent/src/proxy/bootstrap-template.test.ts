@@ -9,7 +9,9 @@ const INPUTS: BootstrapInputs = {
   prometheusPort: 15090,
   connectTimeoutMs: 1000,
   dnsRefreshRateMs: 300_000,
+  sdsSocketPath: '/var/run/secrets/workload-spiffe-uds/socket',
 };
+const builtCluster = (name: string) => (buildBootstrap(INPUTS)['static_resources'] as { clusters: Array<{ name: string }> }).clusters.find((c) => c.name === name);
 const values = templateValues(INPUTS);
 
 describe('renderTemplate', () => {
@@ -17,16 +19,18 @@ describe('renderTemplate', () => {
     const text = `{
   "node": { "id": "{{ .nodeID }}", "cluster": "{{.cluster}}", "metadata": {{ .meta_json_str }} },
   "admin": { "address": { "socket_address": { "address": "{{ .localhost }}", "port_value": {{ .config.ProxyAdminPort }} } } },
-  "static_resources": { "clusters": [ {{ .xds_grpc_cluster }} ] },
+  "static_resources": { "clusters": [ {{ .xds_grpc_cluster }}, {{ .sds_grpc_cluster }} ] },
   "dynamic_resources": { "ads_config": { "api_type": "GRPC", "grpc_services": [ { "envoy_grpc": { "cluster_name": "xds-grpc" } } ] } },
-  "x": { "addr": {{ .pilot_grpc_address }}, "t": {{ .connect_timeout }}, "p": "{{ .pilot_address }}" }
+  "x": { "addr": {{ .pilot_grpc_address }}, "t": {{ .connect_timeout }}, "p": "{{ .pilot_address }}", "sds": "{{ .sds_socket_path }}" }
 }`;
     const { bootstrap, errors } = renderTemplate('t.json', text, values);
     expect(errors).toEqual([]);
     expect(bootstrap?.['node']).toEqual({ id: INPUTS.node.id, cluster: 'istio-ingressgateway', metadata: INPUTS.node.metadata });
     expect(bootstrap?.['admin']).toEqual({ address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } });
-    expect(bootstrap?.['x']).toEqual({ addr: { address: 'istio-pilot', port_value: 15010 }, t: '1s', p: 'istio-pilot:15010' });
-    expect((bootstrap?.['static_resources'] as { clusters: unknown[] }).clusters[0]).toEqual((buildBootstrap(INPUTS)['static_resources'] as { clusters: unknown[] }).clusters[1]);
+    expect(bootstrap?.['x']).toEqual({ addr: { address: 'istio-pilot', port_value: 15010 }, t: '1s', p: 'istio-pilot:15010', sds: '/var/run/secrets/workload-spiffe-uds/socket' });
+    const clusters = (bootstrap?.['static_resources'] as { clusters: unknown[] }).clusters;
+    expect(clusters[0]).toEqual(builtCluster('xds-grpc'));
+    expect(clusters[1]).toEqual(builtCluster('sds-grpc'));
   });
 
   it.each([

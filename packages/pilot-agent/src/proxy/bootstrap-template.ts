@@ -2,12 +2,12 @@
 // that is plain substitution — a JSON file with `{{ .name }}` placeholders — and refuses the rest.
 import type { WeftError } from '@weft/base';
 import { AgentErrors } from '../errors.js';
-import { protoDuration, statsConfig, xdsGrpcCluster, type BootstrapInputs, type Json } from './bootstrap.js';
+import { protoDuration, sdsGrpcCluster, statsConfig, xdsGrpcCluster, type BootstrapInputs, type Json } from './bootstrap.js';
 
 /** A placeholder's replacement: `text` goes in JSON-escaped (use it inside quotes); `json` goes in as is. */
 type Value = { readonly text: string } | { readonly json: Json };
 
-/** Every placeholder the agent fills, by name (Istio 1.3's names where it had one). */
+/** Every placeholder the agent fills, by name (Istio 1.3's names where it had one; `sds_*` are Weft's). */
 export function templateValues(inputs: BootstrapInputs): ReadonlyMap<string, Value> {
   const { node, discovery } = inputs;
   return new Map<string, Value>([
@@ -24,6 +24,8 @@ export function templateValues(inputs: BootstrapInputs): ReadonlyMap<string, Val
     ['prometheus_port', { json: inputs.prometheusPort }],
     ['stats_config', { json: statsConfig(node.metadata) }],
     ['xds_grpc_cluster', { json: xdsGrpcCluster(inputs) }],
+    ['sds_grpc_cluster', { json: sdsGrpcCluster(inputs.sdsSocketPath) }],
+    ['sds_socket_path', { text: inputs.sdsSocketPath }],
   ]);
 }
 

@@ -8,7 +8,8 @@ const NODE = {
   cluster: 'web.weather',
   metadata: { LABELS: { app: 'web' }, NAMESPACE: 'weather', ANNOTATIONS: { 'sidecar.istio.io/statsInclusionPrefixes': 'cluster.outbound,http', 'sidecar.istio.io/statsInclusionRegexps': 'listener\\..*' } },
 };
-const INPUTS: BootstrapInputs = { node: NODE, discovery: { host: 'istio-pilot.istio-system', port: 15010 }, proxyAdminPort: 15000, prometheusPort: 15090, connectTimeoutMs: 10_000, dnsRefreshRateMs: 300_000 };
+const SOCKET = '/var/run/secrets/workload-spiffe-uds/socket';
+const INPUTS: BootstrapInputs = { node: NODE, discovery: { host: 'istio-pilot.istio-system', port: 15010 }, proxyAdminPort: 15000, prometheusPort: 15090, connectTimeoutMs: 10_000, dnsRefreshRateMs: 300_000, sdsSocketPath: SOCKET };
 const registry = loadProtoRegistry();
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -48,6 +49,16 @@ describe('buildBootstrap', () => {
     expect(xds).not.toHaveProperty('dns_refresh_rate');
   });
 
+  it("has Istio's sds-grpc cluster: STATIC, HTTP/2, a pipe to the agent's SDS socket", () => {
+    const sds = (buildBootstrap(INPUTS) as Obj)['static_resources'].clusters.find((c: Obj) => c['name'] === 'sds-grpc');
+    expect(sds).toMatchObject({ type: 'STATIC', connect_timeout: '1s', lb_policy: 'ROUND_ROBIN' });
+    expect(sds.load_assignment).toEqual({ cluster_name: 'sds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: SOCKET } } } }] }] });
+    expect(sds.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      explicit_http_config: { http2_protocol_options: {} },
+    });
+  });
+
   it('routes /stats/prometheus on the prometheus port to the admin API', () => {
     const s = (buildBootstrap(INPUTS) as Obj)['static_resources'];
     expect(s.clusters.find((c: Obj) => c['name'] === 'prometheus_stats').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ protocol: 'TCP', address: '127.0.0.1', port_value: 15000 });
@@ -59,7 +70,7 @@ describe('buildBootstrap', () => {
   it('has no prometheus listener or cluster with --prometheusPort 0', () => {
     const s = (buildBootstrap({ ...INPUTS, prometheusPort: 0 }) as Obj)['static_resources'];
     expect(s.listeners).toEqual([]);
-    expect(s.clusters.map((c: Obj) => c['name'])).toEqual(['xds-grpc']);
+    expect(s.clusters.map((c: Obj) => c['name'])).toEqual(['sds-grpc', 'xds-grpc']);
   });
 
   it("keeps Istio's stats inclusion list, widened by the pod's annotations", () => {

@@ -1,5 +1,6 @@
 // The built-in bootstrap (pure): Istio 1.3's envoy_bootstrap_v2.json in Envoy v3 form — node, admin,
-// ADS over gRPC to the static `xds-grpc` cluster, the `prometheus_stats` listener and cluster, stats_config.
+// ADS over gRPC to the static `xds-grpc` cluster, the `sds-grpc` cluster to the agent's SDS socket,
+// the `prometheus_stats` listener and cluster, stats_config.
 import { isIP } from 'node:net';
 import type { AgentConfig } from './agent-config.js';
 import type { MetadataValue } from './node-identity.js';
@@ -9,7 +10,10 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type BootstrapInputs = Pick<
   AgentConfig,
   'node' | 'discovery' | 'proxyAdminPort' | 'prometheusPort' | 'connectTimeoutMs' | 'dnsRefreshRateMs'
->;
+> & {
+  /** The absolute path of the agent's SDS socket (src/sds/sds-socket.ts). */
+  readonly sdsSocketPath: string;
+};
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -70,6 +74,11 @@ export function statsConfig(metadata: Readonly<Record<string, MetadataValue>>): 
   };
 }
 
+/** typed_extension_protocol_options that make a cluster speak HTTP/2 (gRPC). */
+function http2Options(): Json {
+  return { [HTTP_PROTOCOL_OPTIONS]: { '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`, explicit_http_config: { http2_protocol_options: {} } } };
+}
+
 /** The static `xds-grpc` cluster: HTTP/2, Istio's circuit breakers; STRICT_DNS for a name, STATIC for an IP. */
 export function xdsGrpcCluster(inputs: BootstrapInputs): Json {
   const { host, port } = inputs.discovery;
@@ -84,9 +93,24 @@ export function xdsGrpcCluster(inputs: BootstrapInputs): Json {
     load_assignment: loadAssignment('xds-grpc', host, port),
     circuit_breakers: { thresholds },
     upstream_connection_options: { tcp_keepalive: { keepalive_time: 300 } },
-    typed_extension_protocol_options: {
-      [HTTP_PROTOCOL_OPTIONS]: { '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`, explicit_http_config: { http2_protocol_options: {} } },
-    },
+    typed_extension_protocol_options: http2Options(),
+  };
+}
+
+/**
+ * Istio's static `sds-grpc` cluster: HTTP/2 to the agent's SDS server on its Unix socket (a pipe
+ * address). istiod's transport sockets name it (`envoy_grpc: { cluster_name: sds-grpc }`) for the
+ * `file-cert:`/`file-root:` secrets of Gateway servers and DestinationRules. Istio writes the socket's
+ * relative path; Weft writes the path the agent resolved, so the proxy's working directory does not matter.
+ */
+export function sdsGrpcCluster(socketPath: string): Json {
+  return {
+    name: 'sds-grpc',
+    type: 'STATIC',
+    connect_timeout: protoDuration(1000),
+    lb_policy: 'ROUND_ROBIN',
+    load_assignment: { cluster_name: 'sds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: socketPath } } } }] }] },
+    typed_extension_protocol_options: http2Options(),
   };
 }
 
@@ -113,6 +137,7 @@ export function buildBootstrap(inputs: BootstrapInputs): { [key: string]: Json }
     ...(prometheus
       ? [{ name: 'prometheus_stats', type: 'STATIC', connect_timeout: protoDuration(250), lb_policy: 'ROUND_ROBIN', load_assignment: loadAssignment('prometheus_stats', '127.0.0.1', inputs.proxyAdminPort) }]
       : []),
+    sdsGrpcCluster(inputs.sdsSocketPath),
     xdsGrpcCluster(inputs),
   ];
   return {

@@ -1,7 +1,9 @@
-// The running agent: status servers, the supervised proxy, and the termination sequence
+// The running agent: status servers, the SDS server, the supervised proxy, and the termination sequence
 // (readiness 503 → wait for Pilot to converge → SIGTERM the proxy → SIGKILL after parentShutdownDuration → exit 0).
-import { moduleLogger, type Logger } from '@weft/base';
+import type { ProtoRegistry } from '@weft/api';
+import { moduleLogger, WeftError, type Logger } from '@weft/base';
 import { AgentErrors } from '../errors.js';
+import { SdsServer } from '../sds/sds-server.js';
 import { AdminClient } from './admin-client.js';
 import type { AgentConfig } from './agent-config.js';
 import type { Json } from './bootstrap.js';
@@ -21,6 +23,8 @@ export interface ProxyAgentOptions {
   readonly policy?: RestartPolicyOptions;
   /** Where the status servers bind (0.0.0.0 in a pod). */
   readonly statusHost?: string;
+  /** The SDS server for the proxy (the bootstrap's `sds-grpc` cluster names the same socket); none without it. */
+  readonly sds?: { readonly socketPath: string; readonly registry: ProtoRegistry; readonly pollIntervalMs?: number };
 }
 
 export class ProxyAgent {
@@ -28,6 +32,7 @@ export class ProxyAgent {
   private readonly supervisor: ProxySupervisor;
   private readonly admin: AdminClient;
   private readonly servers: StatusServer[] = [];
+  private sds: SdsServer | undefined;
   private draining = false;
   private terminating: Promise<number> | undefined;
   private resolveTerminated: (code: number) => void = () => undefined;
@@ -83,6 +88,7 @@ export class ProxyAgent {
         return 1;
       }
     }
+    await this.startSds();
     process.on('SIGTERM', this.onSignal);
     process.on('SIGINT', this.onSignal);
     process.on('exit', this.onExit);
@@ -129,7 +135,28 @@ export class ProxyAgent {
     return 0;
   }
 
+  /**
+   * Starts the SDS server before the proxy, so that its first SDS stream finds the socket. As in
+   * Istio, an SDS server that cannot listen does not stop the agent: the error is logged and the proxy
+   * runs without the secrets (listeners that need them stay warming until initial_fetch_timeout).
+   */
+  private async startSds(): Promise<void> {
+    const sds = this.options.sds;
+    if (!sds) return;
+    const server = new SdsServer({ socketPath: sds.socketPath, registry: sds.registry, logger: this.options.logger, ...(sds.pollIntervalMs !== undefined ? { pollIntervalMs: sds.pollIntervalMs } : {}) });
+    try {
+      await server.start();
+      this.sds = server;
+    } catch (e) {
+      const error = e instanceof WeftError ? e : AgentErrors.SDS_LISTEN([sds.socketPath, (e as Error).message], e);
+      this.log.error({ code: error.code, socket: sds.socketPath }, error.message);
+      await server.close();
+    }
+  }
+
   private async closeServers(): Promise<void> {
-    await Promise.all(this.servers.splice(0).map((s) => s.close()));
+    const sds = this.sds;
+    this.sds = undefined;
+    await Promise.all([...this.servers.splice(0).map((s) => s.close()), sds?.close()]);
   }
 }

@@ -1,14 +1,16 @@
 // `pilot-agent proxy sidecar|router`: parse flags and env once, build the bootstrap, find weft-proxy,
-// then run the agent (status servers, supervised proxy, termination sequence).
+// then run the agent (status servers, SDS server, supervised proxy, termination sequence).
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProtoRegistry } from '@weft/api';
 import { createLogger, moduleLogger, type Command, type CommandIO, type WeftError } from '@weft/base';
 import { AgentErrors } from '../errors.js';
 import { parseAgentConfig, proxyFlags, type AgentConfig } from './agent-config.js';
-import { buildBootstrap, type Json } from './bootstrap.js';
+import { sdsSocketPath } from '../sds/sds-socket.js';
+import { buildBootstrap, type BootstrapInputs, type Json } from './bootstrap.js';
 import { renderTemplate, templateValues } from './bootstrap-template.js';
 import { ProxyAgent } from './proxy-agent.js';
 import { advertisedFlags, BASELINE_FLAGS, binaryCandidates, proxyCommand as commandFor, type ProxyCommand } from './proxy-launch.js';
@@ -63,15 +65,15 @@ function findProxy(config: AgentConfig, env: CommandIO['env']): { command?: Prox
   return { command: commandFor(found, process.execPath) };
 }
 
-async function bootstrapFor(config: AgentConfig): Promise<{ bootstrap?: { [key: string]: Json }; errors: WeftError[] }> {
-  if (!config.templateFile) return { bootstrap: buildBootstrap(config), errors: [] };
+async function bootstrapFor(config: AgentConfig, inputs: BootstrapInputs): Promise<{ bootstrap?: { [key: string]: Json }; errors: WeftError[] }> {
+  if (!config.templateFile) return { bootstrap: buildBootstrap(inputs), errors: [] };
   let text: string;
   try {
     text = await readFile(config.templateFile, 'utf8');
   } catch (e) {
     return { errors: [AgentErrors.PROXY_TEMPLATE_READ([config.templateFile, (e as NodeJS.ErrnoException).code ?? (e as Error).message], e)] };
   }
-  return renderTemplate(config.templateFile, text, templateValues(config));
+  return renderTemplate(config.templateFile, text, templateValues(inputs));
 }
 
 /** Startup failures are printed as CLI errors (message and code), before anything runs. */
@@ -100,7 +102,13 @@ export const proxyCommand: Command<typeof proxyFlags> = {
       report(io, [found.error!]);
       return 1;
     }
-    const built = await bootstrapFor(config);
+    // Istio's SDS socket, relative to the working directory (`/` in a container); no flag or variable changes it.
+    const socket = sdsSocketPath(process.cwd());
+    if (!socket.ok) {
+      report(io, [socket.error]);
+      return 1;
+    }
+    const built = await bootstrapFor(config, { ...config, sdsSocketPath: socket.path });
     if (!built.bootstrap) {
       report(io, built.errors);
       return 1;
@@ -108,6 +116,7 @@ export const proxyCommand: Command<typeof proxyFlags> = {
     const help = await readProxyHelp(found.command);
     if (help === undefined) log.warn({ proxy: found.command.prefix[0] ?? found.command.file }, 'cannot read the proxy --help; passing only the baseline flags');
     const accepted = help === undefined ? BASELINE_FLAGS : advertisedFlags(help);
-    return new ProxyAgent({ config, bootstrap: built.bootstrap, command: found.command, accepted, logger }).run();
+    const sds = { socketPath: socket.path, registry: loadProtoRegistry() };
+    return new ProxyAgent({ config, bootstrap: built.bootstrap, command: found.command, accepted, logger, sds }).run();
   },
 };

@@ -22,6 +22,7 @@ import type { ActiveFilterChain, ListenerFactory, NetworkFilter } from '../liste
 import { TcpProxyFilter } from '../network/tcp-proxy.js';
 import type { RouteStore } from '../rds/route-store.js';
 import type { StatScope } from '../stats/stat-store.js';
+import { countNotEnforced } from '../config/not-enforced.js';
 import { compileDownstreamTransportSocket } from '../tls/downstream-tls-context.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
 import { TlsTerminatingFilter } from '../tls/tls-terminating-filter.js';
@@ -77,6 +78,9 @@ export class ProxyListenerFactory implements ListenerFactory {
   build(listener: Listener__Output): Built {
     const r = this.check(listener);
     if (!r.value) throw new Error(`listener ${listener.name} is invalid: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    // "Accepted, not enforced" fields and other warnings of the listener being applied: said and counted, not dropped.
+    for (const w of r.warnings) this.deps.logger.warn({ path: w.path }, w.message);
+    countNotEnforced(this.deps.stats, r.warnings.map((w) => w.message));
     return r.value;
   }
 
@@ -102,8 +106,6 @@ export class ProxyListenerFactory implements ListenerFactory {
     for (const e of matcher.errors) issues.at(e.path).error(e.message);
     if (issues.errors.length > 0 || !matcher.value) return issues.result(undefined as never);
     const select = createChainSelector({ listener, chains, matcher: matcher.value, built, logger: this.deps.logger, ...(this.deps.stats ? { stats: this.deps.stats } : {}) });
-    // "Accepted, not enforced" fields and other warnings: said, not silently dropped.
-    for (const w of issues.warnings) this.deps.logger.warn({ path: w.path }, w.message);
     return issues.result<Built>({ chains: [...built.values()], select });
   }
 

@@ -4,6 +4,7 @@
 // listener) or a worker (traffic only; its "ADS client" is a relay fed by the primary over IPC).
 // The drain (docs/components/proxy.md, "Drain"): listeners stop accepting, connections are asked to
 // close, and the server shuts down once none is left or --drain-time-s has passed.
+import { countNotEnforced } from '../config/not-enforced.js';
 import type { Bootstrap__Output, Listener__Output, ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { AdsClient, type ResourceUpdate, type Verdict } from '@weft/xds';
@@ -207,7 +208,7 @@ export class ProxyServer {
           remove: (name) => (this.role === 'primary' ? void this.acceptedListeners.delete(name) : this.listeners.remove(name)),
           routeNames: (l) => this.routeNamesOf(l),
         },
-        routes: { apply: (added, removed) => this.routes.apply(added, removed), has: (n) => this.routes.has(n) },
+        routes: { apply: (added, removed) => this.applyRoutes(added, removed), has: (n) => this.routes.has(n) },
         secrets: {
           apply: (list) => this.secrets.applyAds(list),
           names: () => this.secrets.adsNames(),
@@ -324,6 +325,16 @@ export class ProxyServer {
     this.state = 'LIVE';
     this.stats.gauge('server.live').set(1);
     this.log.info('server is LIVE');
+  }
+
+  /** An RDS update: applied (or refused whole); its accepted-not-enforced fields are logged and counted. */
+  private applyRoutes(added: Parameters<RouteStore['apply']>[0], removed: readonly string[]): string | undefined {
+    const error = this.routes.apply(added, removed);
+    if (error === undefined) {
+      for (const w of this.routes.warnings) this.log.warn(w);
+      countNotEnforced(this.stats, this.routes.warnings);
+    }
+    return error;
   }
 
   private routeNamesOf(l: { filter_chains?: readonly { filters?: readonly { typed_config?: { type_url: string; value: Uint8Array } | null }[] }[] }): string[] {

@@ -2,6 +2,7 @@
 // from EDS (kept across cluster updates) and from DNS for STRICT_DNS/LOGICAL_DNS clusters.
 // A cluster warms until its first endpoints (EDS) and its SDS secrets are in; the secrets' own
 // initial_fetch_timeout ends their part of the wait (the cluster then fails its TLS handshakes).
+import { NOT_ENFORCED_STAT } from '../config/not-enforced.js';
 import { lookup } from 'node:dns/promises';
 import type { Cluster__Output, ClusterLoadAssignment__Output, ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
@@ -176,6 +177,7 @@ export class ClusterManager implements ClusterLookup {
     // Validated before (validate / the bootstrap check), so the balancer exists.
     const lb = c.type === 'ORIGINAL_DST' ? CLUSTER_PROVIDED_LB : this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
     const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.alt_stat_name || c.name}`), logger: this.log, ...(this.secrets ? { secrets: this.secrets } : {}) });
+    if (cluster.notEnforced > 0) this.stats.counter(NOT_ENFORCED_STAT).add(cluster.notEnforced);
     const eds = cluster.edsServiceName;
     const waitEndpoints = eds !== undefined && !this.assignments.has(eds);
     const waitSecrets = cluster.secretRefs.length > 0 && !this.secrets?.warmed(cluster.secretRefs);

@@ -1,6 +1,7 @@
 // One upstream cluster: its hosts (STATIC, EDS, STRICT_DNS), load balancer, connection pools per
 // host, circuit breakers and counters. Hosts keep their pools across EDS updates when the address
 // stays, so an endpoint update never drops pooled connections to unchanged hosts.
+import { notEnforcedCount } from '../config/not-enforced.js';
 import type { Cluster__Output, ClusterLoadAssignment__Output, ProtoRegistry } from '@weft/api';
 import { formatIssues, IssueCollector, type Logger, type ValidationResult } from '@weft/base';
 import type { Host, Locality, PrioritySet } from '../load-balancer/host.js';
@@ -205,6 +206,8 @@ export class ManagedCluster implements UpstreamCluster {
   private readonly healthChecker: HealthChecker | undefined;
   /** Set on the first host choice: until then health checks run every no_traffic_interval. */
   private hadTraffic = false;
+  /** Accepted-not-enforced fields of this cluster's config (the cluster manager counts them once it is applied). */
+  readonly notEnforced: number;
 
   constructor(
     readonly config: Cluster__Output,
@@ -214,6 +217,7 @@ export class ManagedCluster implements UpstreamCluster {
     // Checked before (ClusterManager.validate); the warnings are the accepted-not-enforced fields.
     const options = clusterConnectionOptions(deps.registry, config);
     for (const w of options.warnings) deps.logger?.warn({ cluster: config.name, field: w.path }, w.message);
+    this.notEnforced = notEnforcedCount(options.warnings.map((w) => w.message));
     this.poolProtocol = options.value?.protocol ?? upstreamProtocol(deps.registry, config);
     this.protocol = this.poolProtocol === 'http2' ? 'http2' : 'http1';
     this.thresholds = thresholdsOf(config);
