@@ -199,14 +199,25 @@ async function attempt1(
   retry: RetryPolicy | undefined,
   guard: StreamGuard,
 ): Promise<AttemptOutcome> {
-  const limit = Math.min(deadline - Date.now(), perTryTimeoutMs > 0 ? perTryTimeoutMs : Infinity);
+  const remaining = deadline - Date.now();
+  const perTry = perTryTimeoutMs > 0 ? perTryTimeoutMs : Infinity;
+  const limit = Math.min(remaining, perTry);
   const controller = new AbortController();
   let perTryFired = false;
+  // The attempt's timer is the route's global timeout when that comes first: never retried, even when the
+  // timer fires a millisecond before Date.now() reaches the deadline.
+  let globalFired = false;
   const expire = () => {
     perTryFired = true;
     controller.abort();
   };
-  const timer = Number.isFinite(limit) ? setTimeout(() => controller.abort(), Math.max(0, limit)) : undefined;
+  const timer = Number.isFinite(limit)
+    ? setTimeout(() => {
+        if (remaining <= perTry) globalFired = true;
+        else perTryFired = true;
+        controller.abort();
+      }, Math.max(0, limit))
+    : undefined;
   // per_try_idle_timeout: no bytes from the upstream for this long ends the attempt (a per-try timeout).
   const idleMs = retry?.perTryIdleTimeoutMs;
   const idle = idleMs && idleMs > 0 ? setTimeout(expire, idleMs) : undefined;
@@ -250,7 +261,7 @@ async function attempt1(
     else if (failure === 'connect-failure') cluster.counters.upstream_cx_connect_fail.value++;
     else cluster.counters.upstream_rq_rx_reset.value++;
     if (failure !== 'timeout') host.recordResult(0);
-    return { kind: 'failure', failure, perTry: failure === 'timeout' && (perTryFired || Date.now() < deadline) };
+    return { kind: 'failure', failure, perTry: failure === 'timeout' && !globalFired && (perTryFired || Date.now() < deadline) };
   } finally {
     host.end();
   }
