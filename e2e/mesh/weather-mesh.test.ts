@@ -187,7 +187,10 @@ describe.skipIf(!isRoot)('the Weather sample on weftctl local (needs root)', () 
     const done = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
     const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
     expect(done, out).not.toBeNull();
-    expect(Number(done![1])).toBeGreaterThanOrEqual(200 * 20);
+    // The load ran through the rollout: at least 2 requests per second on each of the 20 connections. Not a
+    // throughput check (CI asserts no timing): each HTTP/1.1 connection has one request in flight, so its
+    // rate is bounded by the dashboard's latency on this 2-core machine; bench/ measures speed.
+    expect(Number(done![1]), out).toBeGreaterThanOrEqual(25 * 20 * 2);
     expect({ failed: Number(done![5]), errored: Number(done![6]), timeout: Number(done![7]), non2xx: Number(codes![2]) + Number(codes![3]) + Number(codes![4]) }, out).toEqual({ failed: 0, errored: 0, timeout: 0, non2xx: 0 });
     expect(Number(codes![1])).toBe(Number(done![1]));
   });
