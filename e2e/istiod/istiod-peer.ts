@@ -32,6 +32,49 @@ export interface SyncStatus {
   readonly resources?: Record<string, { readonly sent?: string; readonly acked?: string; readonly lastError?: string }>;
 }
 
+/** The xDS types that istiod sends every proxy, by the short names the stories print. */
+const XDS_TYPES = {
+  CDS: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  LDS: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  RDS: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  EDS: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+} as const;
+
+/** One xDS type of a syncz entry: the nonces istiod sent and the proxy ACKed, and its last NACK error (empty fields as undefined). */
+interface TypeState {
+  readonly name: keyof typeof XDS_TYPES;
+  readonly sent?: string;
+  readonly acked?: string;
+  readonly lastError?: string;
+}
+
+function typeStates(entry: SyncStatus): TypeState[] {
+  return (Object.keys(XDS_TYPES) as (keyof typeof XDS_TYPES)[]).map((name) => {
+    const r = entry.resources?.[XDS_TYPES[name]];
+    return { name, sent: r?.sent || undefined, acked: r?.acked || undefined, lastError: r?.lastError || undefined };
+  });
+}
+
+/** Whether istiod sent the proxy every xDS type and the proxy either ACKed that nonce or NACKed it. */
+export function settled(entry: SyncStatus): boolean {
+  return typeStates(entry).every((t) => t.sent !== undefined && (t.acked === t.sent || t.lastError !== undefined));
+}
+
+/** Each xDS type of the entry that is not ACKed, as `CDS: <istiod's lastError>` (or which nonce was ACKed of which sent); empty when all are. */
+export function syncProblems(entry: SyncStatus): string[] {
+  return typeStates(entry)
+    .filter((t) => t.lastError !== undefined || t.acked !== t.sent)
+    .map((t) => `${t.name}: ${t.lastError ?? `acked ${t.acked ?? '-'} of sent ${t.sent ?? '-'}`}`);
+}
+
+/** The entry's xDS types, one line each (sent and ACKed nonces, NACK error), for a story's failure message. */
+export function describeSync(entry: SyncStatus | undefined): string {
+  if (!entry) return '  (no entry)';
+  return typeStates(entry)
+    .map((t) => `  ${t.name}: sent=${t.sent ?? '-'} acked=${t.acked ?? '-'}${t.lastError ? `\n    NACK: ${t.lastError}` : ''}`)
+    .join('\n');
+}
+
 export interface IstiodPorts {
   readonly etcdClient: number;
   readonly etcdPeer: number;

@@ -11,39 +11,8 @@ import { TestPki, type KeyPair } from '@weft/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, freePort, get } from '../mesh/local-mesh.js';
 import { IngressGateway } from './ingress-gateway.js';
-import { IstiodPeer, ISTIO_NAMESPACE, type SyncStatus } from './istiod-peer.js';
+import { describeSync, IstiodPeer, ISTIO_NAMESPACE, settled, syncProblems, type SyncStatus } from './istiod-peer.js';
 import { BUILD_SCRIPT, locatePeers } from './peers.js';
-
-const TYPES = {
-  CDS: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
-  LDS: 'type.googleapis.com/envoy.config.listener.v3.Listener',
-  RDS: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
-  EDS: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-} as const;
-type XdsName = keyof typeof TYPES;
-
-interface TypeState {
-  readonly name: XdsName;
-  readonly sent?: string;
-  readonly acked?: string;
-  readonly lastError?: string;
-}
-
-function typeStates(entry: SyncStatus): TypeState[] {
-  return (Object.keys(TYPES) as XdsName[]).map((name) => {
-    const r = entry.resources?.[TYPES[name]];
-    return { name, sent: r?.sent || undefined, acked: r?.acked || undefined, lastError: r?.lastError || undefined };
-  });
-}
-
-/** A type is settled once istiod sent it and the proxy either ACKed that nonce or NACKed it. */
-const settled = (t: TypeState) => t.sent !== undefined && (t.acked === t.sent || t.lastError !== undefined);
-
-function describeStates(states: readonly TypeState[]): string {
-  return states
-    .map((t) => `  ${t.name}: sent=${t.sent ?? '-'} acked=${t.acked ?? '-'}${t.lastError ? `\n    NACK: ${t.lastError}` : ''}`)
-    .join('\n');
-}
 
 /**
  * A backend of the story as Istio config: a ServiceEntry with a STATIC endpoint on 127.0.0.1 (the
@@ -196,29 +165,25 @@ describe('weft-proxy as the ingress gateway of a real istiod (Go pilot-discovery
     const cp = started(istiod);
     const nodeId = gw.proxyId;
     let last: SyncStatus[] = [];
-    let states: TypeState[] = [];
-    try {
-      await eventually(
-        'every xDS type sent to the gateway and ACKed or NACKed',
-        async () => {
-          last = await cp.syncz();
-          const entry = last.find((s) => s.proxy === nodeId);
-          if (!entry) return undefined;
-          states = typeStates(entry);
-          return states.every(settled) ? states : undefined;
-        },
-        90_000,
-        500,
-      );
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\nsyncz for ${nodeId}:\n${describeStates(states)}\nall proxies: ${last.map((s) => s.proxy).join(', ') || '(none)'}\nistiod:\n${cp.istiod.tail(4000)}\npilot-agent/weft-proxy:\n${gw.agent.tail(4000)}`);
-    }
-    const nacks = states.filter((t) => t.lastError !== undefined || t.acked !== t.sent);
-    if (nacks.length > 0) {
+    let seen: SyncStatus | undefined;
+    const entry = await eventually(
+      'every xDS type sent to the gateway and ACKed or NACKed',
+      async () => {
+        last = await cp.syncz();
+        seen = last.find((s) => s.proxy === nodeId);
+        return seen && settled(seen) ? seen : undefined;
+      },
+      90_000,
+      500,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nsyncz for ${nodeId}:\n${describeSync(seen)}\nall proxies: ${last.map((s) => s.proxy).join(', ') || '(none)'}\nistiod:\n${cp.istiod.tail(4000)}\npilot-agent/weft-proxy:\n${gw.agent.tail(4000)}`);
+    });
+    const problems = syncProblems(entry);
+    if (problems.length > 0) {
       // The list that issue #8 asks for: what istiod recorded, and what weft-proxy logged about it.
-      console.log(`istiod's NACKs from ${nodeId}:\n${describeStates(nacks)}\nweft-proxy log lines about rejected config:\n${gw.nackLogLines().slice(0, 60).join('\n')}`);
+      console.log(`istiod's NACKs from ${nodeId}:\n${describeSync(entry)}\nweft-proxy log lines about rejected config:\n${gw.nackLogLines().slice(0, 60).join('\n')}`);
     }
-    expect(nacks.map((t) => `${t.name}: ${t.lastError ?? `acked ${t.acked ?? '-'} of sent ${t.sent ?? '-'}`}`)).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   it('HTTP through the gateway listener reaches the backend that the VirtualService names', async () => {

@@ -11,14 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, get } from '../mesh/local-mesh.js';
-import { IstiodPeer, ISTIO_NAMESPACE, type SyncStatus } from './istiod-peer.js';
+import { IstiodPeer, ISTIO_NAMESPACE, settled, syncProblems, type SyncStatus } from './istiod-peer.js';
 import type { PeerProcess } from './peer-process.js';
 import { BUILD_SCRIPT, locatePeers } from './peers.js';
 import { canRunPods, PROXY_ADMIN_PORT, SidecarPod } from './sidecar-pod.js';
-
-const TYPES = ['Cluster', 'Listener', 'RouteConfiguration', 'ClusterLoadAssignment'];
-const typeUrl = (t: string) =>
-  `type.googleapis.com/envoy.config.${t === 'Cluster' ? 'cluster' : t === 'Listener' ? 'listener' : t === 'RouteConfiguration' ? 'route' : 'endpoint'}.v3.${t}`;
 
 const APP_PORT = 8080;
 
@@ -114,12 +110,7 @@ describe.runIf(canRunPods())('weft-proxy as a sidecar of a real istiod, in a net
     const p = need(pod);
     const cp = need(istiod);
     let entry: SyncStatus | undefined;
-    const settled = (e: SyncStatus) =>
-      TYPES.every((t) => {
-        const r = e.resources?.[typeUrl(t)];
-        return r?.sent !== undefined && r.sent !== '' && (r.acked === r.sent || (r.lastError ?? '') !== '');
-      });
-    await eventually(
+    const synced = await eventually(
       'every xDS type sent to the sidecar and ACKed or NACKed',
       async () => {
         entry = (await cp.syncz()).find((s) => s.proxy === p.proxyId);
@@ -130,11 +121,7 @@ describe.runIf(canRunPods())('weft-proxy as a sidecar of a real istiod, in a net
     ).catch((e: Error) => {
       throw new Error(`${e.message}\nsyncz: ${JSON.stringify(entry?.resources ?? null)}\nistiod:\n${cp.istiod.tail(3000)}\nsidecar:\n${p.agentProcess.tail(4000)}`);
     });
-    const problems = TYPES.flatMap((t) => {
-      const r = entry?.resources?.[typeUrl(t)];
-      return r?.lastError || r?.acked !== r?.sent ? [`${t}: ${r?.lastError ?? `acked ${r?.acked} of sent ${r?.sent}`}`] : [];
-    });
-    expect(problems).toEqual([]);
+    expect(syncProblems(synced)).toEqual([]);
   });
 
   it("outbound: the app's call to a Service name is captured and routed by istiod's config to the endpoint", async () => {

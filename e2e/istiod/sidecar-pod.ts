@@ -5,9 +5,9 @@
 // veth carries the pod's xDS connections to it.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TcpForwarder } from '@weft/ctl';
 import type { IstiodPeer } from './istiod-peer.js';
 import { PILOT_AGENT, WEFT_PROXY } from './ingress-gateway.js';
 import { PeerProcess } from './peer-process.js';
@@ -28,43 +28,6 @@ function sh(args: readonly string[]): string {
   return execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** A TCP forwarder from `host:<any port>` to 127.0.0.1:`targetPort`, for the pod's connections to istiod. */
-export class Forwarder {
-  private readonly sockets = new Set<Socket>();
-  private constructor(
-    private readonly server: Server,
-    readonly address: string,
-  ) {}
-
-  static async start(host: string, targetPort: number): Promise<Forwarder> {
-    const server = createServer();
-    const f = new Forwarder(server, '');
-    server.on('connection', (down) => {
-      const up = createConnection(targetPort, '127.0.0.1');
-      for (const s of [down, up]) {
-        f.sockets.add(s);
-        s.on('close', () => f.sockets.delete(s));
-        s.on('error', () => {
-          down.destroy();
-          up.destroy();
-        });
-      }
-      down.pipe(up).pipe(down);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    return Object.assign(f, { address: `${host}:${port}` });
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 export interface SidecarPodOptions {
   /** Three octets, e.g. `10.251.7`: the host side gets .1, the pod .2 (a /24 of the veth pair). */
   readonly prefix: string;
@@ -76,7 +39,7 @@ export interface SidecarPodOptions {
 
 export class SidecarPod {
   private agent: PeerProcess | undefined;
-  private forwarders: Forwarder[] = [];
+  private forwarders: TcpForwarder[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'weft-istiod-pod-'));
   readonly netns: string;
   readonly hostVeth: string;
@@ -132,8 +95,9 @@ export class SidecarPod {
 
   /** `pilot-agent proxy sidecar` in the pod, its xDS connection forwarded to istiod. */
   async startSidecar(istiod: IstiodPeer): Promise<void> {
-    const xds = await Forwarder.start(this.hostIp, istiod.ports.istiodGrpc);
-    const debug = await Forwarder.start(this.hostIp, istiod.ports.istiodHttp);
+    const toIstiod = (port: number) => TcpForwarder.listen({ host: this.hostIp, port: 0 }, () => ({ host: '127.0.0.1', port }));
+    const xds = await toIstiod(istiod.ports.istiodGrpc);
+    const debug = await toIstiod(istiod.ports.istiodHttp);
     this.forwarders.push(xds, debug);
     const { podName, namespace } = this.options;
     const env: Record<string, string> = {

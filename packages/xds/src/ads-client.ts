@@ -1,6 +1,7 @@
 // AdsClient: one ADS stream (SotW or Delta) to a management server over grpc-js. Per-type handlers
 // accept or reject updates (→ ACK/NACK); the stream reconnects with backoff and resumes from the
-// accepted state (last version in SotW, initial_resource_versions in Delta).
+// accepted state (last version in SotW, initial_resource_versions in Delta). Like Envoy's gRPC mux it
+// can open another service's stream method instead, for a per-type config source (SDS StreamSecrets).
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -32,6 +33,11 @@ export interface AdsClientOptions {
   registry?: ProtoRegistry;
   logger?: Logger;
   backoff?: BackoffOptions;
+  /**
+   * The stream method to open instead of ADS's (StreamAggregatedResources or DeltaAggregatedResources
+   * by protocol): a per-type discovery service's, e.g. SDS's StreamSecrets; it must speak `protocol`.
+   */
+  method?: grpc.MethodDefinition<object, object>;
 }
 
 type Call = grpc.ClientDuplexStream<object, DiscoveryResponse__Output | DeltaDiscoveryResponse__Output>;
@@ -60,7 +66,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.registry = options.registry ?? loadProtoRegistry();
     this.log = moduleLogger(options.logger ?? silentLogger(), 'xds.ads-client');
     this.backoff = new Backoff(options.backoff);
-    this.method = adsMethod(this.registry, this.protocol === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources');
+    this.method = options.method ?? adsMethod(this.registry, this.protocol === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources');
   }
 
   get isConnected(): boolean {

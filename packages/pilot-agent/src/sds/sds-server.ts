@@ -42,6 +42,30 @@ interface Stream {
   close(): void;
 }
 
+/** The fields of a SotW or Delta request that the shared stream scaffolding reads. */
+type SdsRequest = Pick<DiscoveryRequest__Output, 'node' | 'type_url'>;
+
+/** One SDS stream as its SotW or Delta handlers see it. */
+interface SecretStream extends Stream {
+  /** The proxy's node id, from the latest request that carried one. */
+  node: string;
+  /** The names the stream holds. */
+  names(): string[];
+  /** Holds a name (a no-op for one already held); names that are not served stay pending. */
+  hold(name: string): void;
+  /** Releases a held name. */
+  drop(name: string): void;
+  /** The held secrets that are loaded now. */
+  ready(): LoadedSecret[];
+}
+
+interface StreamHandlers<R> {
+  /** Called after a held secret changes (never after the stream ended). */
+  push(): void;
+  /** Called for each request of the Secret type (or with no type_url). */
+  request(r: R): void;
+}
+
 export class SdsServer {
   private readonly log: Logger;
   private readonly source: FileSecretSource;
@@ -150,134 +174,131 @@ export class SdsServer {
     this.log.warn({ stream, node, version, nonce, errorCode: detail.code, error: detail.message }, 'the proxy rejected an SDS update (NACK)');
   }
 
-  private open(close: () => void): Stream {
-    const s: Stream = { id: ++this.streamIds, close };
-    this.streams.add(s);
-    return s;
+  /**
+   * The scaffolding that StreamSecrets and DeltaSecrets share: the stream's held names, its node id,
+   * the type_url guard, and the release of what it held when it ends (or the server closes). `serve`
+   * gives each request of the right type to the handlers that `make` builds for the stream; `push` is
+   * called whenever a held secret changes, until the stream ends.
+   */
+  private serve<R extends SdsRequest>(call: grpc.ServerDuplexStream<R, object>, delta: boolean, make: (stream: SecretStream) => StreamHandlers<R>): void {
+    const held = new Map<string, SecretSubscription | undefined>();
+    let ended = false;
+    const tag = delta ? { delta: true } : {};
+    const release = () => {
+      if (ended) return;
+      ended = true;
+      for (const sub of held.values()) sub?.close();
+      held.clear();
+      this.streams.delete(stream);
+      this.log.info({ stream: stream.id, node: stream.node, ...tag }, 'SDS stream closed');
+    };
+    const stream: SecretStream = {
+      id: ++this.streamIds,
+      node: '',
+      close: () => {
+        release();
+        call.end();
+      },
+      names: () => [...held.keys()],
+      hold: (name) => {
+        if (held.has(name)) return;
+        held.set(
+          name,
+          this.hold(name, () => {
+            if (!ended) handlers.push();
+          }),
+        );
+      },
+      drop: (name) => {
+        held.get(name)?.close();
+        held.delete(name);
+      },
+      ready: () => [...held.values()].flatMap((sub) => sub?.current() ?? []),
+    };
+    const handlers = make(stream);
+    this.streams.add(stream);
+    call.on('data', (r: R) => {
+      if (ended) return;
+      if (r.node?.id) stream.node = r.node.id;
+      if (r.type_url && r.type_url !== TypeUrl.Secret) {
+        this.log.warn({ stream: stream.id, node: stream.node, typeUrl: r.type_url }, 'request for another type on the SDS stream ignored');
+        return;
+      }
+      handlers.request(r);
+    });
+    endWith(call, release);
   }
 
   private streamSecrets(call: StreamCall): void {
-    const held = new Map<string, SecretSubscription | undefined>();
-    /** name → version last sent on this stream. */
-    const sent = new Map<string, string>();
-    let node = '';
-    let lastNonce = '';
-    let opened = false;
-    let ended = false;
-    const push = () => {
-      if (ended) return;
-      const ready: LoadedSecret[] = [];
-      let changed = false;
-      for (const sub of held.values()) {
-        const cur = sub?.current();
-        if (!cur) continue;
-        ready.push(cur);
-        if (sent.get(cur.name) !== cur.version) changed = true;
-      }
-      if (!changed) return;
-      const version = String(++this.version);
-      lastNonce = String(++this.nonce);
-      for (const r of ready) sent.set(r.name, r.version);
-      this.log.info({ stream: stream.id, node, version, nonce: lastNonce, secrets: ready.map((r) => r.name) }, 'SDS push');
-      call.write({ version_info: version, nonce: lastNonce, type_url: TypeUrl.Secret, resources: ready.map((r) => this.pack(r)) });
-    };
-    const release = () => {
-      if (ended) return;
-      ended = true;
-      for (const sub of held.values()) sub?.close();
-      held.clear();
-      this.streams.delete(stream);
-      this.log.info({ stream: stream.id, node }, 'SDS stream closed');
-    };
-    const stream = this.open(() => {
-      release();
-      call.end();
+    this.serve(call, false, (stream) => {
+      /** name → version last sent on this stream. */
+      const sent = new Map<string, string>();
+      let lastNonce = '';
+      let opened = false;
+      const push = () => {
+        const ready = stream.ready();
+        if (!ready.some((r) => sent.get(r.name) !== r.version)) return;
+        const version = String(++this.version);
+        lastNonce = String(++this.nonce);
+        for (const r of ready) sent.set(r.name, r.version);
+        this.log.info({ stream: stream.id, node: stream.node, version, nonce: lastNonce, secrets: ready.map((r) => r.name) }, 'SDS push');
+        call.write({ version_info: version, nonce: lastNonce, type_url: TypeUrl.Secret, resources: ready.map((r) => this.pack(r)) });
+      };
+      const request = (r: DiscoveryRequest__Output) => {
+        const node = stream.node;
+        if (r.response_nonce !== '' && r.response_nonce !== lastNonce) {
+          this.log.debug({ stream: stream.id, node, nonce: r.response_nonce, current: lastNonce }, 'stale SDS request ignored');
+          return;
+        }
+        if (!opened) {
+          opened = true;
+          this.log.info({ stream: stream.id, node, secrets: r.resource_names, version: r.version_info }, 'SDS stream opened');
+        }
+        if (r.error_detail) this.logNack(stream.id, node, r.version_info, r.response_nonce, r.error_detail);
+        else if (r.response_nonce !== '') this.log.debug({ stream: stream.id, node, version: r.version_info, nonce: r.response_nonce }, 'SDS ACK');
+        const next = new Set(r.resource_names);
+        for (const name of stream.names()) {
+          if (next.has(name)) continue;
+          stream.drop(name);
+          sent.delete(name);
+        }
+        for (const name of next) stream.hold(name);
+        push();
+      };
+      return { push, request };
     });
-    call.on('data', (r: DiscoveryRequest__Output) => {
-      if (ended) return;
-      if (r.node?.id) node = r.node.id;
-      if (r.type_url && r.type_url !== TypeUrl.Secret) {
-        this.log.warn({ stream: stream.id, node, typeUrl: r.type_url }, 'request for another type on the SDS stream ignored');
-        return;
-      }
-      if (r.response_nonce !== '' && r.response_nonce !== lastNonce) {
-        this.log.debug({ stream: stream.id, node, nonce: r.response_nonce, current: lastNonce }, 'stale SDS request ignored');
-        return;
-      }
-      if (!opened) {
-        opened = true;
-        this.log.info({ stream: stream.id, node, secrets: r.resource_names, version: r.version_info }, 'SDS stream opened');
-      }
-      if (r.error_detail) this.logNack(stream.id, node, r.version_info, r.response_nonce, r.error_detail);
-      else if (r.response_nonce !== '') this.log.debug({ stream: stream.id, node, version: r.version_info, nonce: r.response_nonce }, 'SDS ACK');
-      const next = new Set(r.resource_names);
-      for (const [name, sub] of held) {
-        if (next.has(name)) continue;
-        sub?.close();
-        held.delete(name);
-        sent.delete(name);
-      }
-      for (const name of next) if (!held.has(name)) held.set(name, this.hold(name, push));
-      push();
-    });
-    endWith(call, release);
   }
 
   private deltaSecrets(call: DeltaCall): void {
-    const held = new Map<string, SecretSubscription | undefined>();
-    /** name → the version the proxy has (sent on this stream, or declared in initial_resource_versions). */
-    const known = new Map<string, string>();
-    let node = '';
-    let first = true;
-    let ended = false;
-    const push = () => {
-      if (ended) return;
-      const changed: LoadedSecret[] = [];
-      for (const sub of held.values()) {
-        const cur = sub?.current();
-        if (cur && known.get(cur.name) !== cur.version) changed.push(cur);
-      }
-      if (changed.length === 0) return;
-      const nonce = String(++this.nonce);
-      const version = String(++this.version);
-      for (const c of changed) known.set(c.name, c.version);
-      this.log.info({ stream: stream.id, node, version, nonce, secrets: changed.map((c) => c.name), delta: true }, 'SDS push');
-      call.write({ system_version_info: version, nonce, type_url: TypeUrl.Secret, resources: changed.map((c) => ({ name: c.name, version: c.version, resource: this.pack(c) })) });
-    };
-    const release = () => {
-      if (ended) return;
-      ended = true;
-      for (const sub of held.values()) sub?.close();
-      held.clear();
-      this.streams.delete(stream);
-      this.log.info({ stream: stream.id, node, delta: true }, 'SDS stream closed');
-    };
-    const stream = this.open(() => {
-      release();
-      call.end();
+    this.serve(call, true, (stream) => {
+      /** name → the version the proxy has (sent on this stream, or declared in initial_resource_versions). */
+      const known = new Map<string, string>();
+      let first = true;
+      const push = () => {
+        const changed = stream.ready().filter((c) => known.get(c.name) !== c.version);
+        if (changed.length === 0) return;
+        const nonce = String(++this.nonce);
+        const version = String(++this.version);
+        for (const c of changed) known.set(c.name, c.version);
+        this.log.info({ stream: stream.id, node: stream.node, version, nonce, secrets: changed.map((c) => c.name), delta: true }, 'SDS push');
+        call.write({ system_version_info: version, nonce, type_url: TypeUrl.Secret, resources: changed.map((c) => ({ name: c.name, version: c.version, resource: this.pack(c) })) });
+      };
+      const request = (r: DeltaDiscoveryRequest__Output) => {
+        if (first) {
+          first = false;
+          for (const [name, version] of Object.entries(r.initial_resource_versions ?? {})) known.set(name, version);
+          this.log.info({ stream: stream.id, node: stream.node, secrets: r.resource_names_subscribe, delta: true }, 'SDS stream opened');
+        }
+        if (r.error_detail) this.logNack(stream.id, stream.node, '', r.response_nonce, r.error_detail);
+        for (const name of r.resource_names_unsubscribe) {
+          stream.drop(name);
+          known.delete(name);
+        }
+        for (const name of r.resource_names_subscribe) stream.hold(name);
+        push();
+      };
+      return { push, request };
     });
-    call.on('data', (r: DeltaDiscoveryRequest__Output) => {
-      if (ended) return;
-      if (r.node?.id) node = r.node.id;
-      if (r.type_url && r.type_url !== TypeUrl.Secret) {
-        this.log.warn({ stream: stream.id, node, typeUrl: r.type_url }, 'request for another type on the SDS stream ignored');
-        return;
-      }
-      if (first) {
-        first = false;
-        for (const [name, version] of Object.entries(r.initial_resource_versions ?? {})) known.set(name, version);
-        this.log.info({ stream: stream.id, node, secrets: r.resource_names_subscribe, delta: true }, 'SDS stream opened');
-      }
-      if (r.error_detail) this.logNack(stream.id, node, '', r.response_nonce, r.error_detail);
-      for (const name of r.resource_names_unsubscribe) {
-        held.get(name)?.close();
-        held.delete(name);
-        known.delete(name);
-      }
-      for (const name of r.resource_names_subscribe) if (!held.has(name)) held.set(name, this.hold(name, push));
-      push();
-    });
-    endWith(call, release);
   }
 
   private fetchSecrets(r: DiscoveryRequest__Output): object {

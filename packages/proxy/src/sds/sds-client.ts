@@ -1,12 +1,13 @@
 // A SecretDiscoveryService StreamSecrets client (SotW), as Envoy opens one per SDS config source:
 // to pilot-agent on its Unix socket (Istio's `sds-grpc` cluster; Istio 1.3 and today's agents serve
-// StreamSecrets). The names are those the TLS contexts ask for; each response is judged by the
-// handler and ACKed (version_info, response_nonce) or NACKed (error_detail, last good version).
-// The stream reconnects with backoff and re-requests every name.
-import * as grpc from '@grpc/grpc-js';
-import { grpcServiceDefinition, SDS_SERVICE, TypeUrl, type DiscoveryResponse__Output, type Node, type ProtoRegistry } from '@weft/api';
-import { moduleLogger, type Logger } from '@weft/base';
-import { Backoff, type BackoffOptions } from '@weft/xds';
+// StreamSecrets). It is the ADS client of @weft/xds opened on SDS's StreamSecrets method, as Envoy's
+// gRPC mux serves a per-type config source: the names are those the TLS contexts ask for; each response
+// is judged by the handler and ACKed (version_info, response_nonce) or NACKed (error_detail, last good
+// version); the stream reconnects with backoff and re-requests every name from the accepted version.
+import type * as grpc from '@grpc/grpc-js';
+import { grpcServiceDefinition, SDS_SERVICE, TypeUrl, type Node, type ProtoRegistry } from '@weft/api';
+import type { Logger } from '@weft/base';
+import { accept, AdsClient, reject, type BackoffOptions, type ResourceUpdate, type Verdict } from '@weft/xds';
 
 /** One SDS response, decoded: the secrets it carries. */
 export interface SecretsResponse {
@@ -25,30 +26,24 @@ export interface SdsClientOptions {
   readonly backoff?: BackoffOptions;
 }
 
-type Call = grpc.ClientDuplexStream<object, DiscoveryResponse__Output>;
-
-/** google.rpc.Code INVALID_ARGUMENT, which Envoy puts in a NACK's error_detail. */
-const INVALID_ARGUMENT = 3;
-
 export class SdsClient {
-  private readonly log: Logger;
-  private readonly backoff: Backoff;
-  private readonly method: grpc.MethodDefinition<object, DiscoveryResponse__Output>;
-  private client: grpc.Client | undefined;
-  private call: Call | undefined;
-  private names: string[] = [];
-  private acceptedVersion = '';
-  private lastNonce = '';
-  private nodeSent = false;
+  private readonly ads: AdsClient;
+  /** The names asked for; undefined until the stream is opened. */
+  private names: string[] | undefined;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SdsClientOptions) {
-    this.log = moduleLogger(options.logger, 'sds.client');
-    this.backoff = new Backoff(options.backoff);
     const method = grpcServiceDefinition(options.registry, SDS_SERVICE)['StreamSecrets'];
     if (!method) throw new Error(`${SDS_SERVICE} has no StreamSecrets method: the proto registry is incomplete`);
-    this.method = method as grpc.MethodDefinition<object, DiscoveryResponse__Output>;
+    this.ads = new AdsClient({
+      target: options.target,
+      node: options.node,
+      protocol: 'sotw',
+      method: method as grpc.MethodDefinition<object, object>,
+      registry: options.registry,
+      logger: options.logger,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    });
   }
 
   get target(): string {
@@ -58,94 +53,25 @@ export class SdsClient {
   /** The names to watch (the full list, SotW); opens the stream on first use. */
   setNames(names: readonly string[]): void {
     const next = [...new Set(names)].sort();
-    if (next.join('\n') === this.names.join('\n') && this.client) return;
+    if (this.closed || (this.names && next.join('\n') === this.names.join('\n'))) return;
+    const opening = this.names === undefined;
     this.names = next;
-    if (this.closed) return;
-    if (!this.client) {
-      this.client = new grpc.Client(this.options.target, grpc.credentials.createInsecure());
-      this.open();
+    if (!opening) {
+      this.ads.setNames(TypeUrl.Secret, next);
       return;
     }
-    this.send();
+    this.ads.subscribe(TypeUrl.Secret, (update) => this.judge(update), next);
+    this.ads.start();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    const call = this.call;
-    this.call = undefined;
-    call?.cancel();
-    this.client?.close();
+    this.ads.close();
   }
 
-  private send(error?: string): void {
-    const call = this.call;
-    if (!call) return;
-    const node = this.nodeSent ? {} : { node: this.options.node };
-    this.nodeSent = true;
-    call.write({
-      ...node,
-      type_url: TypeUrl.Secret,
-      resource_names: this.names,
-      version_info: this.acceptedVersion,
-      response_nonce: this.lastNonce,
-      ...(error !== undefined ? { error_detail: { code: INVALID_ARGUMENT, message: error } } : {}),
-    });
-  }
-
-  private open(): void {
-    if (this.closed || !this.client) return;
-    const { path, requestSerialize, responseDeserialize } = this.method;
-    const call = this.client.makeBidiStreamRequest(path, requestSerialize, responseDeserialize) as Call;
-    this.call = call;
-    this.nodeSent = false;
-    this.lastNonce = '';
-    let ended = false;
-    const end = (reason: string) => {
-      if (ended) return;
-      ended = true;
-      if (this.call !== call) return;
-      this.call = undefined;
-      if (this.closed) return;
-      const delay = this.backoff.next();
-      this.log.info({ target: this.options.target, reason, delayMs: delay }, 'SDS stream ended; reconnecting');
-      this.timer = setTimeout(() => this.open(), delay);
-    };
-    call.on('data', (r: DiscoveryResponse__Output) => this.onResponse(call, r));
-    call.on('error', (e: grpc.ServiceError) => end(e.details || e.message));
-    call.on('status', (s: grpc.StatusObject) => end(s.details || grpc.status[s.code] || 'ended'));
-    call.on('end', () => end('server ended the stream'));
-    // The first request of a stream carries the last accepted version, so the server can skip resending.
-    this.send();
-  }
-
-  private onResponse(call: Call, response: DiscoveryResponse__Output): void {
-    if (this.call !== call) return;
-    this.backoff.reset();
-    this.lastNonce = response.nonce;
-    if (response.type_url && response.type_url !== TypeUrl.Secret) {
-      this.send(`unexpected type_url ${response.type_url} on the SDS stream`);
-      return;
-    }
-    const secrets: Array<{ name: string; value: Record<string, unknown> }> = [];
-    let error: string | undefined;
-    (response.resources ?? []).forEach((any, i) => {
-      if (error) return;
-      if (any.type_url !== TypeUrl.Secret) {
-        error = `resources[${i}]: type ${any.type_url} is not a Secret`;
-        return;
-      }
-      try {
-        const value = this.options.registry.unpack<Record<string, unknown>>(any);
-        secrets.push({ name: String(value['name'] ?? ''), value });
-      } catch (e) {
-        error = `resources[${i}]: cannot decode Secret: ${(e as Error).message}`;
-      }
-    });
-    error ??= this.options.onResponse({ version: response.version_info, secrets });
-    if (error === undefined) this.acceptedVersion = response.version_info;
-    else this.log.warn({ target: this.options.target, version: response.version_info, error }, 'SDS update rejected');
-    this.send(error);
+  private judge(update: ResourceUpdate): Verdict {
+    const error = this.options.onResponse({ version: update.version, secrets: update.resources.map((r) => ({ name: r.name, value: r.value })) });
+    return error === undefined ? accept() : reject(error);
   }
 }
