@@ -6,13 +6,21 @@ import { loadBootstrap } from './config/bootstrap.js';
 import { DRAIN_STRATEGIES, type DrainStrategy } from './listener/drain-strategy.js';
 import { AdsRelay, serveWorkerChannel } from './server/ads-relay.js';
 import { ProxyServer, type ProxyServerOptions } from './server/proxy-server.js';
-import { WORKER_SLOT_ENV, WorkerPool } from './server/worker-pool.js';
+import { SHARED_FD_ENV, WORKER_COUNT_ENV, WORKER_SLOT_ENV, WorkerPool } from './server/worker-pool.js';
+import { PrimarySlots, WorkerSlots } from './server/cluster-slots.js';
+import type { ToPrimary } from './server/ipc.js';
+import { createRegion, openRegion, sharedMemoryUnavailable } from './upstream/shared-counters.js';
 import { statStoreOptionsFromConfig } from './stats/stats-config.js';
 
 const LEVELS: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', critical: 'fatal', off: 'silent' };
 
 /** After shutdown, how long the event loop may take to empty before the process exits regardless. */
 const EXIT_GRACE_MS = 2_000;
+
+/** A worker's message to its primary; dropped once the channel is gone (shutdown). */
+function toPrimary(m: ToPrimary): void {
+  if (process.connected) process.send?.(m);
+}
 
 const flags = {
   'config-path': flag('string', 'Envoy v3 bootstrap file (JSON or YAML)', { short: 'c' }),
@@ -68,20 +76,41 @@ export const weftProxy: Command<typeof flags> = {
     let logger = createLogger({ component: 'proxy', level: level as 'info' });
     let quit: () => void = () => undefined;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    const base: ProxyServerOptions = { bootstrap, registry, logger, drainTimeS, drainStrategy, concurrency, onQuit: () => quit() };
+    const flush = bootstrap.stats_flush_interval;
+    const statsFlushMs = flush ? Number(flush.seconds ?? 0) * 1000 + Math.floor((flush.nanos ?? 0) / 1e6) : undefined;
+    const base: ProxyServerOptions = { bootstrap, registry, logger, drainTimeS, drainStrategy, concurrency, onQuit: () => quit(), ...(statsFlushMs ? { statsFlushMs } : {}) };
+    const staticClusters = bootstrap.static_resources?.clusters?.length ?? 0;
     let server: ProxyServer;
     let pool: WorkerPool | undefined;
     let relay: AdsRelay | undefined;
+    let workerSlots: WorkerSlots | undefined;
     if (cluster.isWorker) {
-      logger = logger.child({ worker: Number(io.env[WORKER_SLOT_ENV] ?? cluster.worker?.id) });
+      const index = Number(io.env[WORKER_SLOT_ENV] ?? cluster.worker?.id);
+      logger = logger.child({ worker: index });
       relay = new AdsRelay();
-      server = new ProxyServer({ ...base, logger, role: 'worker', relay });
+      const sharedFd = io.env[SHARED_FD_ENV];
+      if (sharedFd !== undefined) {
+        const arena = openRegion(Number(sharedFd), Number(io.env[WORKER_COUNT_ENV]));
+        workerSlots = new WorkerSlots(arena, index, staticClusters, (slot) => toPrimary({ kind: 'slot_released', slot }));
+      }
+      server = new ProxyServer({
+        ...base,
+        logger,
+        role: 'worker',
+        relay,
+        ...(workerSlots ? { clusterSlots: workerSlots } : {}),
+        onFirstTraffic: (name) => toPrimary({ kind: 'traffic', cluster: name }),
+      });
     } else if (concurrency > 1) {
       // Must precede the first fork: the kernel, not the primary, spreads connections over the workers.
       cluster.schedulingPolicy = cluster.SCHED_NONE;
       const statOptions = statStoreOptionsFromConfig(bootstrap.stats_config).value ?? {};
-      pool = new WorkerPool({ count: concurrency, registry, logger, statOptions, needsXds: Boolean(bootstrap.dynamic_resources?.ads_config), drainTimeS });
-      server = new ProxyServer({ ...base, role: 'primary', workers: pool });
+      // Circuit breakers hold for the whole process, as in Envoy: the workers share their counts.
+      const region = createRegion(concurrency);
+      const slots = region ? new PrimarySlots(region.arena, staticClusters, logger) : undefined;
+      if (!region) logger.warn({ reason: sharedMemoryUnavailable() }, 'shared memory is unavailable: circuit-breaker limits apply per worker');
+      pool = new WorkerPool({ count: concurrency, registry, logger, statOptions, needsXds: Boolean(bootstrap.dynamic_resources?.ads_config), drainTimeS, ...(region && slots ? { shared: { fd: region.fd, slots } } : {}) });
+      server = new ProxyServer({ ...base, role: 'primary', workers: pool, ...(slots ? { clusterSlots: slots } : {}) });
     } else {
       server = new ProxyServer(base);
     }
@@ -92,7 +121,7 @@ export const weftProxy: Command<typeof flags> = {
       return 1;
     }
     if (relay) {
-      serveWorkerChannel({ server, relay, registry, logger, onDrain: () => quit() });
+      serveWorkerChannel({ server, relay, registry, logger, onDrain: () => quit(), ...(workerSlots ? { slots: workerSlots } : {}) });
       // Orphaned (the primary died): drain and go, rather than serve config nobody updates.
       process.once('disconnect', () => quit());
       // An interactive ^C reaches the whole process group; the primary coordinates the workers' drain.

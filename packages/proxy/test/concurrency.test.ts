@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function bootstrapFile(listenerPort: number, upstreamPort: number): string {
+function bootstrapFile(listenerPort: number, upstreamPort: number, clusterExtras: Record<string, unknown> = {}): string {
   const bootstrap = {
     node: { id: 'test', cluster: 'test' },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
@@ -40,6 +40,7 @@ function bootstrapFile(listenerPort: number, upstreamPort: number): string {
           type: 'STATIC',
           connect_timeout: '1s',
           load_assignment: { cluster_name: 'web', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }] },
+          ...clusterExtras,
         },
       ],
       listeners: [
@@ -313,6 +314,129 @@ describe('weft-proxy --concurrency 2', () => {
     expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
     const after = (await get(admin, '/stats')).body;
     expect(stat(after, 'listener.dyn.worker_1.downstream_cx_total')).toBeGreaterThan(0);
+    proxy.child.kill('SIGTERM');
+    expect(await exited(proxy.child)).toBe(0);
+  });
+});
+
+/** An upstream that holds every request until release() (counting those it holds), and answers /healthz with `health`. */
+async function startHoldingUpstream(): Promise<{ port: number; held: () => number; served: () => number; release: () => void; setHealth: (status: number) => void; probes: () => number; close: () => Promise<void> }> {
+  const waiting: http.ServerResponse[] = [];
+  let health = 200;
+  let probes = 0;
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/healthz') {
+      probes++;
+      res.writeHead(health).end();
+      return;
+    }
+    served++;
+    waiting.push(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    held: () => waiting.length,
+    served: () => served,
+    release: () => {
+      for (const res of waiting.splice(0)) res.end('ok');
+    },
+    setHealth: (status) => (health = status),
+    probes: () => probes,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('weft-proxy --concurrency 2: one process, as Envoy', () => {
+  it('holds circuit-breaker limits for the whole process, not per worker, and shows the counts in the primary', async () => {
+    const upstream = await startHoldingUpstream();
+    cleanups.push(() => upstream.close());
+    const port = await freePort();
+    const breakers = { circuit_breakers: { thresholds: [{ max_requests: 2, track_remaining: true }] } };
+    const proxy = runProxy(['-c', bootstrapFile(port, upstream.port, breakers), '--concurrency', '2', '--drain-time-s', '0']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+
+    // 24 requests on their own connections: the kernel spreads them over both workers; 2 are held upstream, the rest overflow.
+    const pending = Array.from({ length: 24 }, () => get(port, '/'));
+    const early: number[] = [];
+    for (const p of pending) void p.then((r) => early.push(r.status));
+    await expect.poll(() => early.length, { timeout: 15_000 }).toBe(22);
+    expect(early.every((s) => s === 503)).toBe(true);
+    expect(upstream.held()).toBe(2);
+    const stats = (await get(admin, '/stats')).body;
+    const perWorker = [stat(stats, 'listener.ingress.worker_0.downstream_cx_total'), stat(stats, 'listener.ingress.worker_1.downstream_cx_total')];
+    // Both workers took connections (with per-worker limits, each would have let 2 through).
+    expect(perWorker.every((n) => n >= 2)).toBe(true);
+    expect(stat(stats, 'cluster.web.circuit_breakers.default.rq_open')).toBe(1);
+    expect(stat(stats, 'cluster.web.circuit_breakers.default.remaining_rq')).toBe(0);
+
+    upstream.release();
+    const all = await Promise.all(pending);
+    expect(all.filter((r) => r.status === 200)).toHaveLength(2);
+    await expect.poll(async () => stat((await get(admin, '/stats')).body, 'cluster.web.circuit_breakers.default.remaining_rq'), { timeout: 5_000 }).toBe(2);
+    proxy.child.kill('SIGTERM');
+    expect(await exited(proxy.child)).toBe(0);
+  });
+
+  it('runs active health checks once, in the primary, and its workers follow the verdicts; histograms and config gauges are not multiplied', async () => {
+    const [a, b] = [await startHoldingUpstream(), await startHoldingUpstream()];
+    cleanups.push(() => a.close(), () => b.close());
+    // The upstreams answer requests at once (each held request is released as soon as it is seen).
+    const releaser = setInterval(() => (a.release(), b.release()), 5);
+    cleanups.push(() => clearInterval(releaser));
+    const port = await freePort();
+    const endpoint = (p: number) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: p } } } });
+    const checks = {
+      load_assignment: { cluster_name: 'web', endpoints: [{ lb_endpoints: [endpoint(a.port), endpoint(b.port)] }] },
+      health_checks: [{ timeout: '1s', interval: '0.1s', no_traffic_interval: '0.1s', unhealthy_threshold: 1, healthy_threshold: 1, http_health_check: { path: '/healthz' } }],
+    };
+    const proxy = runProxy(['-c', bootstrapFile(port, a.port, checks), '--concurrency', '2', '--drain-time-s', '0']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    await expect.poll(async () => stat((await get(admin, '/stats')).body, 'cluster.web.membership_healthy'), { timeout: 10_000 }).toBe(2);
+
+    expect((await burst(port, 30)).every((s) => s === 200)).toBe(true);
+    let stats = (await get(admin, '/stats')).body;
+    // One checker for the process: two healthy hosts, two members, one cluster (not one set per process, summed).
+    expect(stat(stats, 'cluster.web.health_check.healthy')).toBe(2);
+    expect(stat(stats, 'cluster.web.membership_total')).toBe(2);
+    expect(stat(stats, 'cluster_manager.active_clusters')).toBe(1);
+    // Every probe the upstreams saw is one the primary counted (give or take one in flight).
+    const attempts = stat(stats, 'cluster.web.health_check.attempt');
+    const probes = a.probes() + b.probes();
+    expect(attempts).toBeGreaterThan(0);
+    expect(Math.abs(probes - attempts)).toBeLessThanOrEqual(2);
+    // Histograms of both workers, merged: every request's downstream_rq_time.
+    expect((await get(admin, '/stats/prometheus')).body).toMatch(/envoy_http_downstream_rq_time_count\{envoy_http_conn_manager_prefix="ingress"\} 30/);
+
+    // Host a fails its check: neither worker sends it anything; it passes again: both use it again.
+    a.setHealth(503);
+    await expect.poll(async () => stat((await get(admin, '/stats')).body, 'cluster.web.membership_healthy'), { timeout: 10_000 }).toBe(1);
+    const before = { served: a.served() };
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+    expect(a.served()).toBe(before.served);
+    stats = (await get(admin, '/stats')).body;
+    expect(stat(stats, 'listener.ingress.worker_0.downstream_cx_total')).toBeGreaterThan(0);
+    expect(stat(stats, 'listener.ingress.worker_1.downstream_cx_total')).toBeGreaterThan(0);
+    a.setHealth(200);
+    await expect.poll(async () => stat((await get(admin, '/stats')).body, 'cluster.web.membership_healthy'), { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => (await burst(port, 20), a.served() > before.served), { timeout: 10_000 }).toBe(true);
+
+    // A worker that starts over gets the primary's verdicts: with host a failing, the new worker never uses it.
+    a.setHealth(503);
+    await expect.poll(async () => stat((await get(admin, '/stats')).body, 'cluster.web.membership_healthy'), { timeout: 10_000 }).toBe(1);
+    const first = await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 1);
+    process.kill(first.pid!, 'SIGKILL');
+    await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 1 && l.pid !== first.pid);
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    const servedBefore = a.served();
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+    expect(a.served()).toBe(servedBefore);
     proxy.child.kill('SIGTERM');
     expect(await exited(proxy.child)).toBe(0);
   });

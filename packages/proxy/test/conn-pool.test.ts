@@ -80,11 +80,38 @@ describe('Http1Pool circuit breakers', () => {
     const controller = new AbortController();
     const pending = get(pool, controller.signal);
     controller.abort();
-    await expect(pending).rejects.toMatchObject({ failure: 'timeout' });
+    await expect(pending).rejects.toMatchObject({ failure: 'timeout', queued: true });
     expect(resources.pendingRequests.active).toBe(0);
     held.waiting[0]!.end();
     await read(await first);
     expect(held.waiting).toHaveLength(1);
+  });
+
+  it('opens one connection to a host with none although other hosts hold every max_connections unit (Envoy), and no second', async () => {
+    const a = await setup({ maxConnections: 1, maxPendingRequests: 1 });
+    const b = await holdingServer();
+    closers.push(async () => {
+      b.server.closeAllConnections();
+      await new Promise((r) => b.server.close(r));
+    });
+    const poolB = new Http1Pool('127.0.0.1', b.port, { connectTimeoutMs: 1000, resources: a.resources });
+    closers.push(async () => poolB.close());
+    const first = get(a.pool);
+    await waitUntil(() => a.held.waiting.length === 1);
+    const onB = get(poolB);
+    await waitUntil(() => b.waiting.length === 1);
+    expect(a.resources.connections.active).toBe(1);
+    // B has its connection now: the next request waits as pending.
+    const pendingB = get(poolB);
+    await waitUntil(() => a.resources.pendingRequests.active === 1);
+    b.waiting[0]!.end();
+    await read(await onB);
+    a.held.waiting[0]!.end();
+    await read(await first);
+    await waitUntil(() => b.waiting.length === 2);
+    b.waiting[1]!.end();
+    await read(await pendingB);
+    await waitUntil(() => a.resources.connections.active === 0);
   });
 
   it('closes a connection after max_requests_per_connection requests', async () => {

@@ -1,7 +1,9 @@
 // The upstream pools' protocol options end to end, through a real ProxyServer to real upstreams:
-// common_http_protocol_options.idle_timeout and max_connection_duration closing upstream
-// connections (seen on the upstream's own sockets and sessions), response heads past Node's 16 KiB
-// default (Envoy accepts 60 KiB), and HTTP/2 max_concurrent_streams spreading streams over sessions.
+// common_http_protocol_options.idle_timeout, max_connection_duration and max_requests_per_connection
+// closing upstream connections (seen on the upstream's own sockets and sessions, and counted in
+// cluster.web.upstream_cx_idle_timeout / _max_duration_reached / _max_requests on the admin /stats),
+// response heads past Node's 16 KiB default (Envoy accepts 60 KiB), and HTTP/2 max_concurrent_streams
+// spreading streams over sessions.
 import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
@@ -9,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../src/upstream/circuit-breaker.js';
 import { Http2Pool } from '../src/upstream/conn-pool.js';
-import { HCM_TYPE } from './fixtures/static-proxy.js';
-import { routeConfig, ROUTER_FILTER, startBootstrapProxy } from './fixtures/router-proxy.js';
+import { hcmFilter, staticBootstrap, staticCluster, staticListener } from './fixtures/static-proxy.js';
+import { routeConfig, startBootstrapProxy } from './fixtures/router-proxy.js';
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
@@ -22,43 +24,8 @@ afterEach(async () => {
 
 /** A proxy with one listener routing everything to cluster `web`, whose extra fields (proto3 JSON) are `cluster`. */
 async function startProxy(upstreamPort: number, cluster: Record<string, unknown>): Promise<{ port: number; stat(name: string): Promise<number | undefined> }> {
-  const bootstrap = {
-    node: { id: 'test', cluster: 'test' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    static_resources: {
-      clusters: [
-        {
-          name: 'web',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          load_assignment: { cluster_name: 'web', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }] },
-          ...cluster,
-        },
-      ],
-      listeners: [
-        {
-          name: 'ingress',
-          address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type': HCM_TYPE,
-                    stat_prefix: 'ingress',
-                    route_config: routeConfig([{ match: { prefix: '/' }, route: { cluster: 'web', timeout: '10s' } }]),
-                    http_filters: [ROUTER_FILTER],
-                  },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  };
-  const booted = await startBootstrapProxy(bootstrap, 'ingress');
+  const routes = routeConfig([{ match: { prefix: '/' }, route: { cluster: 'web', timeout: '10s' } }]);
+  const booted = await startBootstrapProxy(staticBootstrap([staticCluster('web', [upstreamPort], cluster)], [staticListener('ingress', hcmFilter(routes))]), 'ingress');
   closers.push(() => booted.stop());
   return { port: booted.port, stat: booted.stat };
 }
@@ -135,6 +102,8 @@ describe('HTTP/1.1 upstream: common_http_protocol_options', () => {
     expect(up.sockets).toHaveLength(1);
     // ...which the proxy closes once it has been idle for idle_timeout.
     await expect.poll(() => up.closed.has(up.sockets[0]!), { timeout: 5000 }).toBe(true);
+    expect(await proxy.stat('cluster.web.upstream_cx_idle_timeout')).toBe(1);
+    expect(await proxy.stat('cluster.web.upstream_cx_max_duration_reached')).toBe(0);
     // The next request opens a new connection.
     expect((await get(proxy.port)).status).toBe(200);
     expect(up.sockets).toHaveLength(2);
@@ -154,6 +123,7 @@ describe('HTTP/1.1 upstream: common_http_protocol_options', () => {
     const r = await get(proxy.port, '/slow');
     expect(r).toMatchObject({ status: 200, body: 'slow done' });
     await expect.poll(() => up.closed.has(up.sockets[0]!), { timeout: 5000 }).toBe(true);
+    expect(await proxy.stat('cluster.web.upstream_cx_max_duration_reached')).toBe(1);
     expect((await get(proxy.port)).body).toBe('quick');
     expect(up.sockets).toHaveLength(2);
   });
@@ -163,6 +133,19 @@ describe('HTTP/1.1 upstream: common_http_protocol_options', () => {
     const proxy = await startProxy(up.port, protocolOptions({ common_http_protocol_options: { max_connection_duration: seconds(300), idle_timeout: '3600s' } }));
     expect((await get(proxy.port)).status).toBe(200);
     await expect.poll(() => up.closed.has(up.sockets[0]!), { timeout: 5000 }).toBe(true);
+    expect(await proxy.stat('cluster.web.upstream_cx_max_duration_reached')).toBe(1);
+    expect(await proxy.stat('cluster.web.upstream_cx_idle_timeout')).toBe(0);
+  });
+
+  it('closes a connection after max_requests_per_connection requests, counting upstream_cx_max_requests once', async () => {
+    const up = await h1Upstream();
+    const proxy = await startProxy(up.port, protocolOptions({ common_http_protocol_options: { max_requests_per_connection: 2 } }));
+    for (let i = 0; i < 3; i++) expect((await get(proxy.port)).status).toBe(200);
+    // The second request used up the first connection, which closed after its response.
+    expect(up.sockets).toHaveLength(2);
+    await expect.poll(() => up.closed.has(up.sockets[0]!), { timeout: 5000 }).toBe(true);
+    expect(up.closed.has(up.sockets[1]!)).toBe(false);
+    expect(await proxy.stat('cluster.web.upstream_cx_max_requests')).toBe(1);
   });
 
   it('passes a 20 KiB upstream response head through (Envoy accepts up to 60 KiB by default)', async () => {
@@ -271,6 +254,7 @@ describe('HTTP/2 upstream', () => {
     expect((await get(proxy.port)).body).toBe('ok');
     expect(up.sessions).toHaveLength(1);
     await expect.poll(() => up.closed.has(up.sessions[0]!), { timeout: 5000 }).toBe(true);
+    expect(await proxy.stat('cluster.web.upstream_cx_idle_timeout')).toBe(1);
     expect((await get(proxy.port)).body).toBe('ok');
     expect(up.sessions).toHaveLength(2);
   });
@@ -307,6 +291,18 @@ describe('HTTP/2 upstream', () => {
     up.held[0]!.end('held ok');
     expect((await held)).toMatchObject({ status: 200, body: 'held ok' });
     await expect.poll(() => up.closed.has(up.sessions[0]!), { timeout: 5000 }).toBe(true);
+    // The second session may reach its own max_connection_duration by now: at least the first counted.
+    expect(await proxy.stat('cluster.web.upstream_cx_max_duration_reached')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('drains a session after max_requests_per_connection streams (GOAWAY), counting upstream_cx_max_requests once', async () => {
+    const up = await h2Upstream();
+    const proxy = await startProxy(up.port, h2Options({}, { max_requests_per_connection: 2 }));
+    for (let i = 0; i < 3; i++) expect((await get(proxy.port)).body).toBe('ok');
+    expect(up.sessions).toHaveLength(2);
+    await expect.poll(() => up.closed.has(up.sessions[0]!), { timeout: 5000 }).toBe(true);
+    expect(up.goaway.has(up.sessions[1]!)).toBe(false);
+    expect(await proxy.stat('cluster.web.upstream_cx_max_requests')).toBe(1);
   });
 
   it('closes at idle_timeout a session whose only request overflowed max_pending_requests while it connected', async () => {

@@ -235,7 +235,7 @@ describe.skipIf(!hasOpenssl())('SDS through weft-proxy', () => {
     sds.set({ 'nack-cert': { tls_certificate: { certificate_chain: { inline_string: 'not a certificate' }, private_key: { inline_string: serverV2.key } } } });
     await until(() => sds.nacks().length > before, 'a NACK');
     const nack = sds.nacks().at(-1)!;
-    expect(nack.error_detail?.message).toMatch(/^secret nack-cert\.tls_certificate: invalid TLS material/);
+    expect(nack.error_detail?.message).toMatch(/^secret nack-cert\.tls_certificate\.certificate_chain: failed to load certificate chain from <inline>: no PEM certificate/);
     expect(proxy.stats.counter('sds.nack-cert.update_rejected').value).toBe(1);
     expect(await handshake(portOf(proxy, 'nack'), ca.cert)).toEqual({ cn: 'server-v1' });
   });

@@ -45,7 +45,7 @@ function proxyTo(port: number | undefined) {
   const onClose = compileTcpAccessLog(access, { unpack: (a) => registry.unpack(a), files }, issues);
   expect(issues.errors).toEqual([]);
   const host = port === undefined ? undefined : ({ address: '127.0.0.1', port, begin: () => undefined, end: () => undefined, recordResult: () => undefined } as unknown as UpstreamHost);
-  const counters = { upstream_cx_total: { value: 0 }, upstream_cx_connect_fail: { value: 0 }, upstream_cx_overflow: { value: 0 } };
+  const counters = { upstream_cx_total: { value: 0 }, upstream_cx_connect_fail: { value: 0 }, upstream_cx_overflow: { value: 0 }, upstream_cx_connect_attempts_exceeded: { value: 0 } };
   const cluster = { name: 'echo', counters, chooseHost: () => host, tryStartConnection: () => true, finishConnection: () => undefined } as unknown as UpstreamCluster;
   const filter = new TcpProxyFilter({ config: { cluster: 'echo', cluster_specifier: 'cluster' } as unknown as TcpProxy__Output, clusters: { get: () => cluster }, ...(onClose ? { onClose } : {}) });
   return { filter, lines, files };

@@ -1,6 +1,7 @@
 // tcp_proxy max_connect_attempts through a real ProxyServer: a refused upstream connect is tried
 // again on a host chosen anew (the cluster's ROUND_ROBIN), up to max_connect_attempts (default 1),
-// each failure counted in cluster.<name>.upstream_cx_connect_fail, read from the admin /stats.
+// each failure counted in cluster.<name>.upstream_cx_connect_fail and a connection that used them
+// all up in upstream_cx_connect_attempts_exceeded, read from the admin /stats.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TcpProxy__Output } from '@weft/api';
@@ -9,9 +10,7 @@ import { TcpProxyFilter } from '../src/network/tcp-proxy.js';
 import type { UpstreamTransport } from '../src/tls/upstream-tls-context.js';
 import type { ClusterCounters, UpstreamCluster, UpstreamHost } from '../src/upstream/upstream-cluster.js';
 import { startBootstrapProxy } from './fixtures/router-proxy.js';
-import { closedPort } from './fixtures/static-proxy.js';
-
-const TCP_PROXY = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+import { closedPort, staticBootstrap, staticCluster, staticListener, tcpProxyFilter } from './fixtures/static-proxy.js';
 
 const closers: (() => Promise<void>)[] = [];
 
@@ -84,7 +83,7 @@ interface ScriptedHost {
  * order, the last one again once they run out; each host records its outlier-detection results.
  */
 function scriptedCluster(hosts: readonly ScriptedHost[], connectTimeoutMs: number) {
-  const counters = Object.fromEntries(['upstream_rq_total', 'upstream_cx_total', 'upstream_cx_overflow', 'upstream_cx_connect_fail'].map((n) => [n, { value: 0 }])) as unknown as ClusterCounters;
+  const counters = Object.fromEntries(['upstream_rq_total', 'upstream_cx_total', 'upstream_cx_overflow', 'upstream_cx_connect_fail', 'upstream_cx_connect_attempts_exceeded'].map((n) => [n, { value: 0 }])) as unknown as ClusterCounters;
   const results: number[] = [];
   let ends = 0;
   const made = hosts.map(
@@ -117,38 +116,8 @@ const tcpConfig = (maxConnectAttempts: number) => ({ cluster: 'scripted', cluste
 
 /** A proxy with one tcp_proxy listener to cluster `echo` (STATIC, ROUND_ROBIN, these endpoint ports). */
 async function startTcpProxy(ports: readonly number[], maxConnectAttempts?: number): Promise<{ port: number; stat(name: string): Promise<number | undefined> }> {
-  const bootstrap = {
-    node: { id: 'test', cluster: 'test' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    static_resources: {
-      clusters: [
-        {
-          name: 'echo',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          lb_policy: 'ROUND_ROBIN',
-          load_assignment: { cluster_name: 'echo', endpoints: [{ lb_endpoints: ports.map((port) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } })) }] },
-        },
-      ],
-      listeners: [
-        {
-          name: 'tcp',
-          address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.tcp_proxy',
-                  typed_config: { '@type': TCP_PROXY, stat_prefix: 'tcp', cluster: 'echo', ...(maxConnectAttempts !== undefined ? { max_connect_attempts: maxConnectAttempts } : {}) },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  };
-  const booted = await startBootstrapProxy(bootstrap, 'tcp');
+  const tcp = tcpProxyFilter('echo', maxConnectAttempts !== undefined ? { max_connect_attempts: maxConnectAttempts } : {});
+  const booted = await startBootstrapProxy(staticBootstrap([staticCluster('echo', ports, { lb_policy: 'ROUND_ROBIN' })], [staticListener('tcp', tcp)]), 'tcp');
   closers.push(() => booted.stop());
   return { port: booted.port, stat: booted.stat };
 }
@@ -188,6 +157,7 @@ describe('tcp_proxy max_connect_attempts', () => {
     expect(fails).toBeLessThanOrEqual(2);
     // Every attempt is an upstream connection: the two that worked and the refused ones.
     expect(await proxy.stat('cluster.echo.upstream_cx_total')).toBe(2 + fails!);
+    expect(await proxy.stat('cluster.echo.upstream_cx_connect_attempts_exceeded')).toBe(0);
   });
 
   it('with the default single attempt, the connection that starts on the refusing endpoint is closed', async () => {
@@ -200,21 +170,26 @@ describe('tcp_proxy max_connect_attempts', () => {
     expect(results.filter((r) => r.startsWith('e:'))).toHaveLength(1);
     expect(await proxy.stat('cluster.echo.upstream_cx_connect_fail')).toBe(1);
     expect(await proxy.stat('cluster.echo.upstream_cx_total')).toBe(2);
+    // Its one attempt failed: that used up max_connect_attempts (1).
+    expect(await proxy.stat('cluster.echo.upstream_cx_connect_attempts_exceeded')).toBe(1);
   });
 
   it('with max_connect_attempts 1 and only a refusing endpoint, closes the downstream connection and counts upstream_cx_connect_fail', async () => {
     const proxy = await startTcpProxy([await closedPort()], 1);
     expect(await proxy.stat('cluster.echo.upstream_cx_connect_fail')).toBe(0);
+    expect(await proxy.stat('cluster.echo.upstream_cx_connect_attempts_exceeded')).toBe(0);
     expect(await exchange(proxy.port, 'x')).toBe('closed');
     expect(await proxy.stat('cluster.echo.upstream_cx_connect_fail')).toBe(1);
     expect(await proxy.stat('cluster.echo.upstream_cx_total')).toBe(1);
+    expect(await proxy.stat('cluster.echo.upstream_cx_connect_attempts_exceeded')).toBe(1);
   });
 
-  it('gives up after max_connect_attempts refused attempts', async () => {
+  it('gives up after max_connect_attempts refused attempts, counting upstream_cx_connect_attempts_exceeded once', async () => {
     const proxy = await startTcpProxy([await closedPort()], 3);
     expect(await exchange(proxy.port, 'x')).toBe('closed');
     expect(await proxy.stat('cluster.echo.upstream_cx_connect_fail')).toBe(3);
     expect(await proxy.stat('cluster.echo.upstream_cx_total')).toBe(3);
+    expect(await proxy.stat('cluster.echo.upstream_cx_connect_attempts_exceeded')).toBe(1);
   });
 });
 
@@ -231,6 +206,7 @@ describe('tcp_proxy connect attempts that do not fail fast', () => {
     await expect.poll(() => silent.closed.size).toBe(1);
     expect(counters.upstream_cx_connect_fail.value).toBe(1);
     expect(counters.upstream_cx_total.value).toBe(2);
+    expect(counters.upstream_cx_connect_attempts_exceeded.value).toBe(0);
     expect(results).toEqual([0, 200]);
   });
 
@@ -249,6 +225,7 @@ describe('tcp_proxy connect attempts that do not fail fast', () => {
     await expect.poll(() => connections()).toBe(0);
     await expect.poll(() => silent.closed.size).toBe(1);
     expect(counters.upstream_cx_connect_fail.value).toBe(0);
+    expect(counters.upstream_cx_connect_attempts_exceeded.value).toBe(0);
     expect(results).toEqual([]);
     expect(chosen()).toBe(1);
   });

@@ -60,11 +60,11 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
     expect(errors.some((e) => e.startsWith(message))).toBe(true);
   });
 
-  it.each<[string, DownstreamTlsContextConfig, string]>([
-    ['an SDS certificate', { common_tls_context: { tls_certificate_sds_secret_configs: [sds('kubernetes://web')] } }, '"kubernetes://web"'],
-    ['an SDS CA', { common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'x' }, private_key: { inline_string: 'y' } }], combined_validation_context: { validation_context_sds_secret_config: sds('ROOTCA') } } }, '"ROOTCA"'],
+  it.each<[string, () => DownstreamTlsContextConfig, string]>([
+    ['an SDS certificate', () => ({ common_tls_context: { tls_certificate_sds_secret_configs: [sds('kubernetes://web')] } }), '"kubernetes://web"'],
+    ['an SDS CA', () => ({ common_tls_context: { tls_certificates: [certificate(a)], combined_validation_context: { validation_context_sds_secret_config: sds('ROOTCA') } } }), '"ROOTCA"'],
   ])('accepts %s but, without a secret manager, marks the chain unavailable', (_name, ctx, secret) => {
-    const { value, errors } = downstream(ctx);
+    const { value, errors } = downstream(ctx());
     expect(errors).toEqual([]);
     expect(value?.unavailable).toBe(`no secret manager: the filter chain needs SDS secret(s) ${secret}`);
   });
@@ -73,6 +73,59 @@ describe.skipIf(!hasOpenssl())('TLS contexts', () => {
     const { value, errors } = downstream({ common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: a.cert }, private_key: { inline_string: b.key } }] } });
     expect(value).toBeUndefined();
     expect(errors[0]).toMatch(/^ctx\.common_tls_context: invalid TLS material or parameters: /);
+  });
+
+  describe('PEM material Node would take silently (Envoy: "Failed to load ... from <path>")', () => {
+    const upstreamErrors = (validation: Record<string, unknown>) => {
+      const issues = new IssueCollector('ctx');
+      const value = compileUpstreamTlsContext({ common_tls_context: validation }, issues);
+      return { value, errors: issues.errors.map((e) => `${e.path}: ${e.message}`) };
+    };
+    const brokenCert = () => a.cert.replace(/\n[A-Za-z0-9+/]{12}/, '\n!!!!!!!!!!!!');
+    const vc = 'ctx.common_tls_context.validation_context.trusted_ca';
+
+    it.each<[string, () => Record<string, unknown>, () => string]>([
+      ['inline text', () => ({ inline_string: 'not a certificate' }), () => `${vc}: failed to load trusted CA certificates from <inline>: no PEM certificate`],
+      ['garbage inline bytes', () => ({ inline_bytes: new Uint8Array([0x30, 0x82, 1, 2, 3]) }), () => `${vc}: failed to load trusted CA certificates from <inline>: no PEM certificate`],
+      ['a file holding only a private key', () => ({ filename: ca.keyPath }), () => `${vc}: failed to load trusted CA certificates from ${ca.keyPath}: no PEM certificate`],
+      ['a certificate with broken base64', () => ({ inline_string: brokenCert() }), () => `${vc}: failed to load trusted CA certificates from <inline>: certificate 1 does not parse`],
+      ['a certificate without its END line', () => ({ inline_string: ca.cert.replace(/-----END CERTIFICATE-----\s*$/, '') }), () => `${vc}: failed to load trusted CA certificates from <inline>: a PEM block has no END line`],
+    ])('NACKs a trusted_ca of %s with its path', (_name, trustedCa, message) => {
+      const { value, errors } = upstreamErrors({ validation_context: { trusted_ca: trustedCa() } });
+      expect(value).toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.startsWith(message())).toBe(true);
+    });
+
+    it('NACKs a trusted_ca of garbage in combined_validation_context.default_validation_context too', () => {
+      const { errors } = upstreamErrors({ combined_validation_context: { default_validation_context: { trusted_ca: { inline_string: 'junk' } }, validation_context_sds_secret_config: sds('ROOTCA') } });
+      expect(errors).toEqual(['ctx.common_tls_context.combined_validation_context.default_validation_context.trusted_ca: failed to load trusted CA certificates from <inline>: no PEM certificate']);
+    });
+
+    it('takes an empty trusted_ca as no CA configured, as Envoy does', () => {
+      const { value, errors } = upstreamErrors({ validation_context: { trusted_ca: { inline_string: '' } } });
+      expect(errors).toEqual([]);
+      expect(value?.kind).toBe('tls');
+    });
+
+    it('accepts a CA bundle of several certificates with text between them, as OpenSSL reads it', () => {
+      const { value, errors } = upstreamErrors({ validation_context: { trusted_ca: { inline_string: `# bundle\n${ca.cert}\nsubject=other\n${a.cert}` } } });
+      expect(errors).toEqual([]);
+      expect(value?.kind).toBe('tls');
+    });
+
+    const tc = 'ctx.common_tls_context.tls_certificates[0]';
+    it.each<[string, () => Record<string, unknown>, () => string]>([
+      ['an empty certificate_chain', () => ({ certificate_chain: { inline_string: '' }, private_key: { inline_string: a.key } }), () => `${tc}.certificate_chain: failed to load certificate chain from <inline>: no PEM certificate`],
+      ['a certificate_chain holding a key', () => ({ certificate_chain: { filename: a.keyPath }, private_key: { inline_string: a.key } }), () => `${tc}.certificate_chain: failed to load certificate chain from ${a.keyPath}: no PEM certificate`],
+      ['an empty private_key', () => ({ certificate_chain: { inline_string: a.cert }, private_key: { inline_string: '' } }), () => `${tc}.private_key: failed to load private key from <inline>: no PEM private key`],
+      ['a private_key holding a certificate', () => ({ certificate_chain: { inline_string: a.cert }, private_key: { filename: a.certPath } }), () => `${tc}.private_key: failed to load private key from ${a.certPath}: no PEM private key`],
+      ['a private_key with broken base64', () => ({ certificate_chain: { inline_string: a.cert }, private_key: { inline_string: a.key.replace(/\n[A-Za-z0-9+/]{12}/, '\n!!!!!!!!!!!!') } }), () => `${tc}.private_key: failed to load private key from <inline>: the key does not parse`],
+    ])('NACKs %s with its path', (_name, cert, message) => {
+      const { value, errors } = downstream({ common_tls_context: { tls_certificates: [cert()] } });
+      expect(value).toBeUndefined();
+      expect(errors.some((e) => e.startsWith(message()))).toBe(true);
+    });
   });
 
   describe('upstream', () => {

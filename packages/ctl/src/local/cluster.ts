@@ -13,6 +13,7 @@ import type { ImageMap } from './image-map.js';
 import { kubeKey, selects, type KubeDeployment, type KubeNamespace, type KubeObject, type KubeService } from './kube/kube-objects.js';
 import type { NodeNetwork } from './node-network.js';
 import { waitConverged, type PilotClient } from './pilot-client.js';
+import { podDirs, podKey, type PodDirs } from './pod-dirs.js';
 import { injectionWanted, podPlan, sidecarPlan, type Binaries, type PlanContext, type PodIdentity, type PodPlan } from './pod-plan.js';
 import { PodRunner } from './pod-runner.js';
 import { serviceEntry, targetPortOn, workloadEntry, type RegistryService } from './registry-entries.js';
@@ -255,12 +256,13 @@ export class LocalCluster {
     }
   }
 
-  private planContext(podDir: string): PlanContext {
+  private planContext(dirs: PodDirs): PlanContext {
     return {
       binaries: this.options.binaries,
       imageMaps: this.options.imageMaps,
       domain: this.options.domain,
-      proxyConfigDir: join(podDir, 'proxy'),
+      proxyConfigDir: dirs.proxyConfig,
+      proxyWorkDir: dirs.sidecarWork,
       readCaps: this.options.readCaps,
       discoveryAddress: `istio-pilot.istio-system:${this.options.pilotGrpcAddress.split(':').pop()}`,
       pilotDebugAddress: `istio-pilot.istio-system:${this.options.pilotHttpAddress.split(':').pop()}`,
@@ -281,22 +283,23 @@ export class LocalCluster {
       serviceAccount: spec.template.spec.serviceAccountName,
       owner: metadata.name,
     };
-    const podDir = join(this.options.podsDir, `${metadata.namespace}_${name}`);
-    const ctx = this.planContext(podDir);
+    const ctx = this.planContext(podDirs(this.options.podsDir, metadata.namespace, name));
     let plan: PodPlan | undefined;
+    let errors: string[] = [];
     if (d.gateway) {
-      plan = { identity: id, injected: false, containers: [], sidecar: sidecarPlan(id, [], ctx, 'router', 15020) };
+      const router = sidecarPlan(id, [], ctx, 'router', 15020);
+      if (typeof router === 'string') errors = [`container istio-proxy: ${router}`];
+      else plan = { identity: id, injected: false, containers: [], sidecar: router };
     } else {
       const injected = injectionWanted(this.namespaces.get(metadata.namespace)?.metadata.labels ?? {}, spec.template.metadata.annotations);
-      const r = podPlan(id, spec.template.spec.containers, injected, ctx);
-      if (!r.plan) {
-        this.log.error({ pod: name, errors: r.errors }, 'pod cannot run');
-        this.podIps.release(ip);
-        return;
-      }
-      plan = r.plan;
+      ({ plan, errors } = podPlan(id, spec.template.spec.containers, injected, ctx));
     }
-    const netns = `weft-${createHash('sha256').update(`${metadata.namespace}/${name}`).digest('hex').slice(0, 10)}`;
+    if (!plan) {
+      this.log.error({ pod: name, errors }, 'pod cannot run');
+      this.podIps.release(ip);
+      return;
+    }
+    const netns = podKey(metadata.namespace, name);
     const state: PodState = {
       deployment: deploymentKey,
       hash: d.hash,

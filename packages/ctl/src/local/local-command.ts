@@ -10,6 +10,7 @@ import { controlRequest, type ApplyResponse, type StatusReport } from './control
 import { parseCidr } from './ipam.js';
 import { runNode } from './node-main.js';
 import { DEFAULT_STATE_DIR, readState, statePaths } from './platform-state.js';
+import { stateDirProblem } from './pod-dirs.js';
 import { formatStatus } from './status-format.js';
 import { NODE_ENV, NODE_NETNS, up, validateInputs, type NodeHandoff, type UpSettings } from './up.js';
 import { IMAGE_MAP_FILE } from './image-map.js';
@@ -55,6 +56,11 @@ export const upCommand: Command<typeof upFlags> = {
       return 2;
     }
     for (const [n, v] of [['ingress-port', values['ingress-port']], ['ingress-https-port', values['ingress-https-port']], ['ingress-tcp-port', values['ingress-tcp-port']]] as const) if (!portFlag(v, n, io)) return 2;
+    const deep = stateDirProblem(values['state-dir']);
+    if (deep) {
+      io.stderr(`weftctl local up: ${deep}\n`);
+      return 2;
+    }
     const settings: UpSettings = {
       files: values.filename,
       namespace: values.namespace,

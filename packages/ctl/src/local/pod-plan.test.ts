@@ -5,7 +5,8 @@ const ctx: PlanContext = {
   binaries: { node: '/usr/bin/node', pilotDiscovery: '/w/pilot-discovery.js', pilotAgent: '/w/pilot-agent.js', weftProxy: '/w/weft-proxy.js' },
   imageMaps: [{ file: '/s/local-images.yaml', images: new Map([['weft/weather-forecast', { command: ['node', 'apps/forecast.mjs'] }]]) }],
   domain: 'cluster.local',
-  proxyConfigDir: '/run/weft/local/pods/p/proxy',
+  proxyConfigDir: '/run/weft/local/pods/weft-0123456789/proxy',
+  proxyWorkDir: '/run/weft/local/pods/weft-0123456789/istio-proxy',
   readCaps: [],
   discoveryAddress: '10.244.0.1:15010',
   pilotDebugAddress: '10.244.0.1:8080',
@@ -37,14 +38,26 @@ describe('pod plan', () => {
     expect(app.env).toMatchObject({ VERSION: 'v1', POD_IP: '10.244.0.9' });
     const sc = plan!.sidecar!;
     expect(sc.uid).toBe(1337);
+    // Its own working directory, not `/`: pilot-agent makes ./var/run/secrets/workload-spiffe-uds/socket below it.
+    expect(sc.cwd).toBe('/run/weft/local/pods/weft-0123456789/istio-proxy');
     expect(sc.argv.slice(0, 4)).toEqual(['/usr/bin/node', '/w/pilot-agent.js', 'proxy', 'sidecar']);
     const flag = (f: string) => sc.argv[sc.argv.indexOf(f) + 1];
     expect(flag('--serviceCluster')).toBe('forecast.weather');
     expect(flag('--domain')).toBe('weather.svc.cluster.local');
     expect(flag('--discoveryAddress')).toBe('10.244.0.1:15010');
     expect(flag('--applicationPorts')).toBe('3002');
+    expect(flag('--configPath')).toBe('/run/weft/local/pods/weft-0123456789/proxy');
     expect(sc.env).toMatchObject({ POD_NAME: 'forecast-v1-abc', POD_NAMESPACE: 'weather', INSTANCE_IP: '10.244.0.9', ISTIO_META_INTERCEPTION_MODE: 'REDIRECT', ISTIO_METAJSON_LABELS: '{"app":"forecast","version":"v1"}' });
     expect(plan!.capture?.slice(0, 3)).toEqual(['/usr/bin/node', '/w/pilot-agent.js', 'istio-iptables']);
+  });
+
+  it('refuses to plan a sidecar whose SDS socket path would be over the Unix limit, naming the path', () => {
+    const deep = `/${'d'.repeat(60)}/pods/weft-0123456789/istio-proxy`;
+    const { plan, errors } = podPlan(id, [container], true, { ...ctx, proxyWorkDir: deep });
+    expect(plan).toBeUndefined();
+    expect(errors).toEqual([`container istio-proxy: the sidecar's SDS socket ${deep}/var/run/secrets/workload-spiffe-uds/socket would be 137 bytes, more than the 107 a Unix socket path may have; use a shorter --state-dir`]);
+    // Without a sidecar the depth does not matter.
+    expect(podPlan(id, [container], false, { ...ctx, proxyWorkDir: deep }).errors).toEqual([]);
   });
 
   it('has no sidecar or capture when not injected, and names a container whose image is not mapped', () => {

@@ -5,6 +5,7 @@
 import type { KubeContainer, KubeContainerPort, KubeProbe } from './kube/kube-objects.js';
 import { resolveCommand, type ImageMap } from './image-map.js';
 import { lookupImage } from './image-map.js';
+import { sdsSocketProblem } from './pod-dirs.js';
 
 export const PROXY_UID = 1337;
 /** Apps run as `nobody`, never as the proxy's uid (whose traffic the capture lets through). */
@@ -67,6 +68,8 @@ export interface PlanContext {
   readonly domain: string;
   /** Where a pod's sidecar writes its bootstrap (`--configPath`). */
   readonly proxyConfigDir: string;
+  /** The sidecar's own working directory (pod-dirs.ts): pilot-agent makes its SDS socket below it. */
+  readonly proxyWorkDir: string;
   /** Capabilities every unprivileged process needs to read the code (dac_read_search when the checkout is not world-readable). */
   readonly readCaps: readonly string[];
   readonly discoveryAddress: string;
@@ -132,8 +135,13 @@ export function containerPlan(c: KubeContainer, id: PodIdentity, ctx: PlanContex
   return { name: c.name, argv: cmd.argv, cwd: cmd.cwd, env, uid: APP_UID, caps: ctx.readCaps, ports: c.ports, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) };
 }
 
-/** The istio-proxy container as the 1.3 injector writes it: pilot-agent's arguments and environment. */
-export function sidecarPlan(id: PodIdentity, containers: readonly KubeContainer[], ctx: PlanContext, role: 'sidecar' | 'router', statusPort: number): SidecarPlan {
+/**
+ * The istio-proxy container as the 1.3 injector writes it: pilot-agent's arguments and environment,
+ * started in its own working directory (in a container, `/`), or why it cannot run.
+ */
+export function sidecarPlan(id: PodIdentity, containers: readonly KubeContainer[], ctx: PlanContext, role: 'sidecar' | 'router', statusPort: number): SidecarPlan | string {
+  const socketProblem = sdsSocketProblem(ctx.proxyWorkDir);
+  if (socketProblem) return `${socketProblem}; use a shorter --state-dir`;
   const app = id.labels['app'];
   const serviceCluster = app ? `${app}.${id.namespace}` : `${id.owner || 'istio-proxy'}.${id.namespace}`;
   const ports = containers.flatMap((c) => c.ports);
@@ -176,7 +184,7 @@ export function sidecarPlan(id: PodIdentity, containers: readonly KubeContainer[
   return {
     name: 'istio-proxy',
     argv: [ctx.binaries.node, ...args],
-    cwd: '/',
+    cwd: ctx.proxyWorkDir,
     env,
     uid: PROXY_UID,
     caps: role === 'router' ? [...ctx.readCaps, 'net_bind_service'] : ctx.readCaps,
@@ -194,6 +202,8 @@ export function podPlan(id: PodIdentity, containers: readonly KubeContainer[], i
     else plans.push(p);
   }
   const status = Number(id.annotations['status.sidecar.istio.io/port'] ?? STATUS_PORT);
+  const sidecar = injected ? sidecarPlan(id, containers, ctx, 'sidecar', status) : undefined;
+  if (typeof sidecar === 'string') return { errors: [...errors, `container istio-proxy: ${sidecar}`] };
   if (errors.length > 0) return { errors };
   return {
     errors,
@@ -201,7 +211,7 @@ export function podPlan(id: PodIdentity, containers: readonly KubeContainer[], i
       identity: id,
       injected,
       containers: plans,
-      ...(injected ? { capture: [ctx.binaries.node, ctx.binaries.pilotAgent, ...captureArgs(id.annotations, status)], sidecar: sidecarPlan(id, containers, ctx, 'sidecar', status) } : {}),
+      ...(sidecar ? { capture: [ctx.binaries.node, ctx.binaries.pilotAgent, ...captureArgs(id.annotations, status)], sidecar } : {}),
     },
   };
 }

@@ -75,8 +75,11 @@ export class PodRunner {
       // istio-init: runs to completion (as root, with NET_ADMIN in the pod's namespace) before any container starts.
       if (plan.capture) await mustRun(['ip', 'netns', 'exec', netns, ...plan.capture]);
       if (plan.sidecar) {
-        await mkdir(plan.sidecar.configDir, { recursive: true });
-        await mustRun(['chown', `${plan.sidecar.uid}:${plan.sidecar.uid}`, plan.sidecar.configDir]);
+        // Its bootstrap dir and its working directory (where pilot-agent makes its SDS socket) are the proxy user's.
+        for (const dir of [plan.sidecar.configDir, plan.sidecar.cwd]) {
+          await mkdir(dir, { recursive: true });
+          await mustRun(['chown', `${plan.sidecar.uid}:${plan.sidecar.uid}`, dir]);
+        }
         this.sidecar = new PodProcess(netns, plan.sidecar, join(this.options.logDir, 'istio-proxy.log'), this.log, () => this.probeSoon());
         this.sidecar.start();
       }

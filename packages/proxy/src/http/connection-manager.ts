@@ -14,9 +14,8 @@ import type { RouteDecision, RouteTable } from '../router/index.js';
 import { sanitizeRequestHeaders, upstreamRequestHeaders, type HeaderMap } from './headers.js';
 import { DEFAULT_HCM_SETTINGS, strippedAuthority, type HcmSettings } from './hcm-settings.js';
 import { normalizeRequestPath, pathHandlingIsNoop, type PathOptions } from './path-normalization.js';
-import { forwardUpgrade, type UpgradeRequest } from './upgrade.js';
+import { upgradeEnabled, type UpgradeRequest } from './upgrade.js';
 import { applyXfcc } from './xfcc.js';
-import type { ClusterLookup } from '../upstream/upstream-cluster.js';
 import type { HttpFilter, StreamContext } from './http-filter.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { downstreamConnectionOf, tagDownstreamConnection, type DownstreamConnection } from './downstream-connection.js';
@@ -25,8 +24,6 @@ import { guardHttp2Session } from './http2-session-guard.js';
 import type { Http2Settings } from './http2-settings.js';
 import { Http1Pipeline } from './http1-pipeline.js';
 import { validateRequest, type RequestLimits } from './request-validation.js';
-
-const ROUTER = 'envoy.filters.http.router';
 
 type ActivityHook = { onActivity?: () => void };
 
@@ -68,8 +65,6 @@ export interface ConnectionManagerOptions {
   readonly maxRequestHeadersKb: number;
   /** Everything else the HCM config says (server/hcm-options.ts); Envoy's defaults when absent. */
   readonly settings?: HcmSettings;
-  /** For upgrades (WebSocket), which the connection manager forwards itself in the router's place. */
-  readonly clusters?: ClusterLookup;
   /** request_headers_timeout; 0 = Node's default guard (60 s). */
   readonly requestHeadersTimeoutMs: number;
   /** http2_protocol_options for downstream HTTP/2 connections. */
@@ -198,10 +193,10 @@ export class HttpConnectionManager implements NetworkFilter {
       socket.once('error', () => socket.destroy());
       run(req, res);
     });
-    // Upgrade requests come here with their socket detached from the parser. An enabled type
-    // (websocket) is routed and tunnelled; another type is refused 403 (Envoy's upgrade_failed),
-    // except h2c, which Envoy ignores: it is answered as a plain HTTP/1.1 request, then the
-    // connection closes (the parser is gone).
+    // Upgrade requests come here with their socket detached from the parser. They are routed; an
+    // upgrade the route or else the connection manager enables (upgradeEnabled) is tunnelled, another
+    // is refused 403 (Envoy's upgrade_failed), except h2c, which Envoy ignores: it is answered as a
+    // plain HTTP/1.1 request, then the connection closes (the parser is gone).
     this.h1.on('upgrade', (req: Http1Request, socket: net.Socket, head: Buffer) => {
       const type = String(req.headers.upgrade ?? '').toLowerCase();
       const res = new Http1Response(req);
@@ -210,11 +205,6 @@ export class HttpConnectionManager implements NetworkFilter {
       res.once('finish', () => socket.end());
       socket.once('error', () => socket.destroy());
       if (type === 'h2c') return run(req, res);
-      if (!this.settings.upgrades.has(type)) {
-        res.writeHead(403, { 'content-length': '0' });
-        res.end();
-        return;
-      }
       (req as Http1Request & { weftUpgrade?: UpgradeRequest }).weftUpgrade = { socket, head, type };
       run(req, res);
     });
@@ -495,11 +485,13 @@ export class HttpConnectionManager implements NetworkFilter {
       res.once('close', timers);
       res.once('finish', timers);
     }
+    if (upgrade && !upgradeEnabled(upgrade.type, this.settings.upgrades, decision)) {
+      ctx.sendLocalReply(403, '', undefined);
+      return;
+    }
     try {
-      const tunnel = upgrade && decision.kind === 'forward' && this.options.clusters ? this.options.clusters : undefined;
+      // An upgrade runs the same filters; the router tunnels it (ctx.upgrade).
       for (const filter of this.options.filters) {
-        // For an upgrade, the connection manager takes the router's place.
-        if (tunnel && decision.kind === 'forward' && filter.name === ROUTER) return forwardUpgrade(ctx, decision, upgrade!, tunnel, this.random);
         if ((await filter.decode(ctx)) === 'stop') return;
         if (res.headersSent || res.writableEnded || streamGone(req, res)) return;
       }

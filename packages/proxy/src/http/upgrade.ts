@@ -4,14 +4,21 @@
 // and the two sockets are then spliced (bytes both ways, half-closes and resets propagated); any
 // other answer is relayed as an ordinary response and the downstream connection closes. Circuit
 // breakers, host choice and the route's host/path rewrites and header mutations apply as for the
-// router. Upstream TLS is the host's (the pool's TLS options).
+// router, and so do the route's priority (its circuit breakers), auto_host_rewrite and istio.alpn's
+// ALPN override. Upstream TLS is the host's pool's for the stream's key; a host whose TLS context is
+// unavailable is never reached in plaintext (503 UF).
+//
+// Whether an upgrade is allowed at all is decided once the route is known (upgradeEnabled): a
+// route's upgrade_configs entry overrides the connection manager's, as Envoy's
+// createUpgradeFilterChain does; a refused upgrade is answered 403.
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import type tls from 'node:tls';
 import { downstreamResponseHeaders, mutableHeaders, type HeaderMap } from './headers.js';
-import { applyHeaderMutations, type ForwardDecision } from '../router/index.js';
-import type { ClusterLookup, UpstreamHost } from '../upstream/upstream-cluster.js';
+import { applyHeaderMutations, type RouteDecision, type ForwardDecision } from '../router/index.js';
+import { upstreamApplicationProtocols } from '../upstream/application-protocols.js';
+import { transportFor, type PoolKey } from '../upstream/conn-pool.js';
+import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup } from '../upstream/upstream-cluster.js';
 import type { RoutedStream } from './connection-manager.js';
 
 /** How long the upstream has to answer the Upgrade request (the route timeout, else this). */
@@ -28,9 +35,15 @@ export interface UpgradeRequest {
   readonly type: string;
 }
 
-/** TLS options of the host's pool, when the cluster's transport is TLS. */
-function tlsOf(host: UpstreamHost): tls.ConnectionOptions | undefined {
-  return (host.pool as { readonly tlsOptions?: tls.ConnectionOptions }).tlsOptions;
+/**
+ * Envoy's upgrade decision (HttpConnectionManagerConfig::createUpgradeFilterChain): a route that
+ * lists the upgrade type decides (enabled or not); otherwise the connection manager's
+ * upgrade_configs do. A route can enable a type the connection manager leaves disabled or does not
+ * list at all. Only forward routes carry upgrade_configs.
+ */
+export function upgradeEnabled(type: string, hcmEnabled: ReadonlySet<string>, decision: RouteDecision): boolean {
+  const routeLevel = decision.kind === 'forward' ? decision.upgradeConfigs?.get(type) : undefined;
+  return routeLevel ?? hcmEnabled.has(type);
 }
 
 function rawHead(status: number, message: string, headers: http.IncomingHttpHeaders | HeaderMap): string {
@@ -42,26 +55,40 @@ function rawHead(status: number, message: string, headers: http.IncomingHttpHead
   return `${out}\r\n`;
 }
 
-/** Forwards an upgrade request on a `forward` route; answers locally when it cannot. */
-export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: UpgradeRequest, clusters: ClusterLookup, random: () => number): void {
+/** The router filter's config fields that apply to a tunnelled upgrade too (its suppress_envoy_headers and dynamic_stats). */
+export interface UpgradeOptions {
+  readonly suppressEnvoyHeaders?: boolean;
+  readonly dynamicStats?: boolean;
+}
+
+/** Forwards an upgrade request on a `forward` route; answers locally when it cannot. The router filter calls it. */
+export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: UpgradeRequest, clusters: ClusterLookup, random: () => number, routerOptions: UpgradeOptions = {}): void {
   const cluster = clusters.get(d.cluster);
   if (!cluster) return ctx.sendLocalReply(d.clusterNotFoundStatus, '', 'NC');
   ctx.upstreamCluster = cluster.name;
-  if (!cluster.tryStartRequest()) {
+  const priority = d.priority;
+  if (!cluster.tryStartRequest(priority)) {
     cluster.counters.upstream_rq_pending_overflow.value++;
+    if (!routerOptions.suppressEnvoyHeaders) ctx.responseHeaders['x-envoy-overloaded'] = 'true';
     return ctx.sendLocalReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO');
   }
   const host = cluster.chooseHost({ random });
   if (!host) {
-    cluster.finishRequest();
+    cluster.finishRequest(priority);
     return ctx.sendLocalReply(503, 'no healthy upstream', 'UH');
   }
   ctx.upstreamHost = `${host.address}:${host.port}`;
+  const key: PoolKey = { priority, alpn: upstreamApplicationProtocols(ctx) };
+  const transport = transportFor(host.pool, key);
+  if (transport.kind === 'unavailable') {
+    cluster.finishRequest(priority);
+    return ctx.sendLocalReply(503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${transport.reason}`, 'UF');
+  }
   const headers: HeaderMap = { ...ctx.upstreamHeaders, connection: 'upgrade', upgrade: String(ctx.downstreamHeaders.upgrade ?? up.type) };
   applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers));
-  headers['host'] = d.hostRewrite ?? ctx.authority;
+  headers['host'] = (d.autoHostRewrite && host.hostname) || (d.hostRewrite ?? ctx.authority);
   const path = d.pathRewrite ?? ctx.path;
-  const tlsOptions = tlsOf(host);
+  const tlsOptions = transport.kind === 'tls' ? transport.options : undefined;
   const options: https.RequestOptions = { host: host.address, port: host.port, method: ctx.method, path, headers, agent: false, ...(tlsOptions ?? {}) };
   const upstreamReq = (tlsOptions ? https : http).request(options);
   host.begin();
@@ -70,7 +97,7 @@ export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: Upgrad
     if (settled) return;
     settled = true;
     host.end();
-    cluster.finishRequest();
+    cluster.finishRequest(priority);
   };
   const timer = setTimeout(() => upstreamReq.destroy(new Error('upgrade timeout')), d.timeoutMs > 0 ? d.timeoutMs : DEFAULT_UPGRADE_TIMEOUT_MS);
   // The client may leave before the upstream answers.
@@ -101,7 +128,7 @@ export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: Upgrad
     up.socket.removeListener('close', onDownstreamGone);
     cluster.counters.upstream_rq_total.value++;
     host.recordResult(res.statusCode ?? 0);
-    cluster.recordStatus(res.statusCode ?? 0);
+    if (routerOptions.dynamicStats !== false) cluster.recordStatus(res.statusCode ?? 0);
     const out = downstreamResponseHeaders(res.headers);
     Object.assign(out, ctx.responseHeaders);
     applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out));
@@ -120,7 +147,7 @@ export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: Upgrad
     up.socket.removeListener('close', onDownstreamGone);
     cluster.counters.upstream_rq_total.value++;
     const timedOut = e.message === 'upgrade timeout';
-    if (!timedOut) host.recordResult(0);
+    host.recordResult(timedOut ? LOCAL_ORIGIN_TIMEOUT : LOCAL_ORIGIN_FAILURE);
     done();
     if (up.socket.destroyed) return;
     if (timedOut) ctx.sendLocalReply(504, 'upstream request timeout', 'UT');

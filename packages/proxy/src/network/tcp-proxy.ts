@@ -1,7 +1,8 @@
 // envoy.filters.network.tcp_proxy: each downstream connection is piped to a host of the cluster
 // (or of a weighted cluster), with the idle timeout (default 1 h) closing both sides. The upstream
 // connect is bounded by the cluster's connect_timeout and retried on another host choice up to
-// max_connect_attempts.
+// max_connect_attempts (then cluster.<name>.upstream_cx_connect_attempts_exceeded). A cluster's
+// upstream network filters (istio.metadata_exchange) run on each upstream connection before piping.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpProxy__Output } from '@weft/api';
@@ -163,6 +164,9 @@ export class TcpProxyFilter implements NetworkFilter {
         if (finished) return;
         cluster.counters.upstream_cx_connect_fail.value++;
         target.recordResult(0);
+        // Envoy counts upstream_cx_connect_attempts_exceeded once the last allowed attempt failed
+        // (with the default single attempt, on its one failure), not when no host is left to try.
+        if (n >= maxAttempts) cluster.counters.upstream_cx_connect_attempts_exceeded.value++;
         const next = n < maxAttempts ? cluster.chooseHost({ random, get originalDestination() { return destinationOf(downstream); } }) : undefined;
         if (next) return attempt(n + 1, next);
         flags.add('UF');
@@ -177,8 +181,16 @@ export class TcpProxyFilter implements NetworkFilter {
         target.recordResult(200);
         if (onClose) upstreamEndpoints = endpoints(upstream);
         this.options.onConnect?.(cluster.name, true);
+        // Cluster.filters (istio.metadata_exchange) go first: their frame is written before the
+        // downstream's bytes, and the upstream is read back only once they took the peer's frame
+        // off it. A hook that closes the upstream ends the connection through its 'close'.
+        const hook = cluster.onUpstreamConnection;
+        if (!hook) upstream.pipe(downstream);
+        else
+          hook(upstream, (ok) => {
+            if (ok && !finished) upstream.pipe(downstream);
+          });
         downstream.pipe(upstream);
-        upstream.pipe(downstream);
         downstream.resume();
         if (this.idleMs > 0) {
           downstream.setTimeout(this.idleMs, finish);

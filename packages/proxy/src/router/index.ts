@@ -1,5 +1,6 @@
 // The proxy's route table (Envoy's source/common/router config): pure matching and decisions.
 export { compileRouteConfiguration, type RouteTable, type RouteTableOptions } from './route-table.js';
+export { checkPerFilterConfigs, type PerFilterConfigCheck, type PerFilterConfigChecks } from './per-filter-config.js';
 export {
   DEFAULT_ROUTE_TIMEOUT_MS,
   type DirectDecision,

@@ -148,6 +148,15 @@ describe('forward decisions', () => {
       ['h2c', false],
     ]);
   });
+
+  it.each([
+    [[{ upgradeType: 'CONNECT' }], 'route.upgrade_configs[0].upgrade_type: upgrade type CONNECT is not supported (websocket is)'],
+    [[{ upgradeType: 'websocket' }, { upgradeType: 'WebSocket', enabled: false }], 'route.upgrade_configs[1]: duplicate upgrade WebSocket'],
+    [[{ upgradeType: 'websocket', connectConfig: {} }], 'route.upgrade_configs[0].connect_config: CONNECT termination is not supported'],
+  ])('refuses upgrade configs it cannot honour: %j', (upgradeConfigs, expected) => {
+    const errors = errorsOf(routes({ match: { prefix: '/' }, route: { cluster: 'c', upgradeConfigs } }));
+    expect(errors.map((e) => `${e.path}: ${e.message}`)).toEqual([`virtual_hosts[0].routes[0].${expected}`]);
+  });
 });
 
 describe('weighted clusters', () => {

@@ -10,7 +10,7 @@ import { compileHashPolicies } from './hash-policy.js';
 import { compileLevelMutations, flattenHeaderMutations, type HeaderMutation } from './header-mutation.js';
 import { compileMirrors, mirrorsAreDynamic, resolveMirrors, type CompiledMirror } from './mirror-policy.js';
 import { compilePathRewrite } from './path-rewrite.js';
-import { overlayPerFilterConfig } from './per-filter-config.js';
+import { checkPerFilterConfigs, overlayPerFilterConfig, type PerFilterConfigChecks } from './per-filter-config.js';
 import { compileRegexRewrite, type RegexRewrite } from './regex-substitution.js';
 import { pathWithoutQuery } from './request-head.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -40,6 +40,8 @@ export interface ForwardScope extends CorsOptions {
   readonly mostSpecificHeaderMutationsWins: boolean;
   /** RouteConfiguration.internal_only_headers, lower-case. */
   readonly internalOnlyHeaders: readonly string[];
+  /** Checks of typed_per_filter_config entries (a weighted cluster entry's own). */
+  readonly perFilterConfigChecks?: PerFilterConfigChecks;
 }
 
 export interface CompiledForward {
@@ -146,6 +148,7 @@ function sharedParts(
 function target(entry: ClusterWeightConfig | undefined, shared: Shared, scope: ForwardScope, issues: IssueCollector): Target {
   const own = entry ? compileLevelMutations(entry, issues) : { request: [], response: [] };
   const entryFilters = entry?.typed_per_filter_config ?? {};
+  checkPerFilterConfigs(entryFilters, scope.perFilterConfigChecks, issues);
   const cors = compileCorsChain([{ typed: entryFilters[CORS_FILTER_NAME] }, ...scope.corsLevels], scope, issues);
   const literal = entry?.host_rewrite_specifier === 'host_rewrite_literal' ? entry.host_rewrite_literal : undefined;
   // Envoy applies the weighted-cluster entry's headers first, then the route's chain.
@@ -260,9 +263,15 @@ function upgrades(action: RouteActionConfig, issues: IssueCollector): { upgradeC
   if (action.upgrade_configs.length === 0) return {};
   const map = new Map<string, boolean>();
   action.upgrade_configs.forEach((u, i) => {
+    const at = issues.at('upgrade_configs', i);
     const type = u.upgrade_type.toLowerCase();
-    if (map.has(type)) issues.at('upgrade_configs', i).error(`duplicate upgrade ${u.upgrade_type}`);
-    map.set(type, u.enabled?.value ?? true);
+    const enabled = u.enabled?.value ?? true;
+    if (map.has(type)) at.error(`duplicate upgrade ${u.upgrade_type}`);
+    // As at the connection manager: websocket is the upgrade weft tunnels. Disabling any type is
+    // enforced (the upgrade is refused 403), so only an enabled other type is refused here.
+    if (enabled && type !== 'websocket') at.at('upgrade_type').error(`upgrade type ${u.upgrade_type} is not supported (websocket is)`);
+    if (u.connect_config) at.at('connect_config').error('CONNECT termination is not supported');
+    map.set(type, enabled);
   });
   return { upgradeConfigs: map };
 }

@@ -8,7 +8,7 @@ import { CORS_FILTER_NAME, type CorsPolicy } from './cors-policy.js';
 import { compileDirectResponse, DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES } from './direct-response.js';
 import { compileLevelMutations, flattenHeaderMutations, type HeaderMutation } from './header-mutation.js';
 import { compileMirrors, type CompiledMirror } from './mirror-policy.js';
-import { NO_PER_FILTER_CONFIG, overlayPerFilterConfig } from './per-filter-config.js';
+import { checkPerFilterConfigs, NO_PER_FILTER_CONFIG, overlayPerFilterConfig, type PerFilterConfigChecks } from './per-filter-config.js';
 import { compileRedirect, tlsRedirectLocation } from './redirect.js';
 import { pathEnd, type RequestHead } from './request-head.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -20,6 +20,11 @@ import { VirtualHostSelector } from './virtual-host-selector.js';
 export interface RouteTableOptions {
   /** Decodes an Any (e.g. `(a) => registry.unpack(a)`); needed only for typed CORS policies. */
   readonly unpack?: (any: Any__Output) => unknown;
+  /**
+   * Checks of typed_per_filter_config entries by type URL (the fault filter's HTTPFault...): an entry
+   * that fails fails the whole route configuration, with its path.
+   */
+  readonly perFilterConfigChecks?: PerFilterConfigChecks;
 }
 
 export interface RouteTable {
@@ -74,6 +79,7 @@ export function compileRouteConfiguration(
     mirrors: compileMirrors(rc.request_mirror_policies, issues.at('request_mirror_policies')),
     internalOnlyHeaders: compileInternalOnlyHeaders(rc.internal_only_headers, issues.at('internal_only_headers')),
   };
+  checkPerFilterConfigs(rc.typed_per_filter_config, options.perFilterConfigChecks, issues);
   if (rc.vhds) issues.at('vhds').warn('VHDS is not supported; only the inline virtual hosts are used');
   const selector = new VirtualHostSelector<CompiledVirtualHost>({ ignorePortInHostMatching: rc.ignore_port_in_host_matching });
   rc.virtual_hosts.forEach((vh, i) => {
@@ -110,6 +116,7 @@ export function compileRouteConfiguration(
 function compileVirtualHost(vh: VirtualHost__Output, scope: ConfigScope, issues: IssueCollector): CompiledVirtualHost {
   const info: VirtualHostInfo = Object.freeze({ name: vh.name, config: vh });
   if (vh.matcher) issues.at('matcher').error('the matcher tree is not supported; use routes');
+  checkPerFilterConfigs(vh.typed_per_filter_config, scope.options.perFilterConfigChecks, issues);
   const vhScope = {
     info,
     ...compileLevelMutations(vh, issues),
@@ -145,6 +152,7 @@ function compileRoute(route: Route__Output, vh: VirtualHostScope, rc: ConfigScop
     ? compileRouteMatch(route.match, issues.at('match'))
     : (issues.at('match').error('a match is required'), { pathSpecifier: 'prefix' as const, match: () => -1 });
   const own = compileLevelMutations(route, issues);
+  checkPerFilterConfigs(route.typed_per_filter_config, rc.options.perFilterConfigChecks, issues);
   // Envoy evaluates route, virtual host, then route configuration (the last applied wins), or the
   // reverse when most_specific_header_mutations_wins is set.
   const mostSpecificWins = rc.rc.most_specific_header_mutations_wins;
@@ -180,6 +188,7 @@ function compileRoute(route: Route__Output, vh: VirtualHostScope, rc: ConfigScop
         internalOnlyHeaders: rc.internalOnlyHeaders,
         corsCache: rc.corsCache,
         ...(rc.options.unpack ? { unpack: rc.options.unpack } : {}),
+        ...(rc.options.perFilterConfigChecks ? { perFilterConfigChecks: rc.options.perFilterConfigChecks } : {}),
       };
       const forward = compileForward(action, scope, issues.at('route'));
       return { match, decide: (ctx, matched) => forward.decide(ctx, matched) };

@@ -4,6 +4,7 @@
 import type { IssueCollector } from '@weft/base';
 import { checkSecureContext, compileValidationContext } from '../tls/common-tls-context.js';
 import { readDataSource } from '../tls/data-source.js';
+import { readPemCertificates, readPemPrivateKey } from '../tls/pem.js';
 import type { CertificateValidationContextConfig, DataSourceConfig, TlsCertificateConfig } from '../tls/tls-config.js';
 
 type Maybe<T> = T | null | undefined;
@@ -60,8 +61,9 @@ function tlsCertificate(name: string, c: TlsCertificateConfig, issues: IssueColl
   }
   if (!c.certificate_chain) issues.at('certificate_chain').error('a certificate chain is required');
   if (!c.private_key) issues.at('private_key').error('a private key is required');
-  const cert = c.certificate_chain ? readDataSource(c.certificate_chain, issues.at('certificate_chain')) : undefined;
-  const key = c.private_key ? readDataSource(c.private_key, issues.at('private_key')) : undefined;
+  // An empty or PEM-less chain or key is refused here, as Envoy refuses it (Node would take it).
+  const cert = c.certificate_chain ? readPemCertificates(c.certificate_chain, 'certificate chain', issues.at('certificate_chain')) : undefined;
+  const key = c.private_key ? readPemPrivateKey(c.private_key, passphrase, issues.at('private_key')) : undefined;
   if (!cert || !key || issues.errors.length > before) return undefined;
   if (!checkSecureContext({ cert, key: [{ pem: key, ...pass }] }, issues)) return undefined;
   return { kind: 'tls_certificate', name, cert, key: { pem: key, ...pass } };

@@ -7,6 +7,7 @@ import { moduleLogger, type Logger } from '@weft/base';
 import { reject, type AdsClientEvents, type ResourceHandler, type ResourceUpdate, type Verdict } from '@weft/xds';
 import { decodeUpdate, snapshotOf, type ToPrimary, type ToWorker } from './ipc.js';
 import type { AdsSource, ProxyServer } from './proxy-server.js';
+import type { WorkerSlots } from './cluster-slots.js';
 
 export class AdsRelay extends EventEmitter<AdsClientEvents> implements AdsSource {
   private readonly handlers = new Map<string, ResourceHandler>();
@@ -30,14 +31,27 @@ export class AdsRelay extends EventEmitter<AdsClientEvents> implements AdsSource
     this.handlers.clear();
   }
 
-  /** Applies one handed-over update after the ones before it; resolves with this worker's verdict. */
-  deliver(update: ResourceUpdate): Promise<Verdict> {
-    const next = this.queue.then(async () => {
+  /**
+   * Applies one handed-over update after the ones before it; resolves with this worker's verdict.
+   * `around`: run just before and after the handler, in the same turn of the queue.
+   */
+  deliver(update: ResourceUpdate, around?: { before(): void; after(): void }): Promise<Verdict> {
+    return this.enqueue(async () => {
+      around?.before();
       const handler = this.handlers.get(update.typeUrl);
-      const verdict = handler ? await handler(update) : reject(`no subscription for ${update.typeUrl}`);
-      this.emit('update', update, verdict);
-      return verdict;
+      try {
+        const verdict = handler ? await handler(update) : reject(`no subscription for ${update.typeUrl}`);
+        this.emit('update', update, verdict);
+        return verdict;
+      } finally {
+        around?.after();
+      }
     });
+  }
+
+  /** Runs `task` after every update handed over before it (health verdicts follow the endpoints they name). */
+  enqueue<T>(task: () => T | Promise<T>): Promise<T> {
+    const next = this.queue.then(task);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -50,6 +64,8 @@ export interface WorkerChannelOptions {
   readonly logger: Logger;
   /** The primary asked this worker to drain and exit. */
   readonly onDrain: () => void;
+  /** The shared circuit-breaker slots the primary hands over with CDS updates. */
+  readonly slots?: WorkerSlots;
 }
 
 /** Answers the primary's messages in a worker process; call once the server has started. */
@@ -68,7 +84,10 @@ export function serveWorkerChannel(o: WorkerChannelOptions): void {
           send({ kind: 'applied', typeUrl: m.typeUrl, accepted: false });
           return;
         }
-        void o.relay.deliver(update).then((v) => {
+        const slots = o.slots;
+        const offered = m.slots;
+        const around = slots && offered ? { before: () => slots.offer(offered), after: () => slots.settle() } : undefined;
+        void o.relay.deliver(update, around).then((v) => {
           // The primary validated this update already; a worker disagreeing is a bug worth a log line.
           if (!v.accepted) log.error({ typeUrl: m.typeUrl, message: v.message }, 'worker rejected an update the primary accepted');
           send({ kind: 'applied', typeUrl: m.typeUrl, accepted: v.accepted });
@@ -84,6 +103,11 @@ export function serveWorkerChannel(o: WorkerChannelOptions): void {
         return;
       case 'drain_listeners':
         o.server.drainListeners({ inboundOnly: m.inboundOnly, graceful: m.graceful });
+        return;
+      case 'health':
+        void o.relay.enqueue(() => {
+          for (const v of m.verdicts) o.server.clusters.applyHealthVerdict(v);
+        });
         return;
     }
   });

@@ -3,7 +3,7 @@ import { accept, reject, type ResourceUpdate } from '@weft/xds';
 import { describe, expect, it } from 'vitest';
 import { StatStore } from '../stats/stat-store.js';
 import { AdsRelay } from './ads-relay.js';
-import { decodeUpdate, encodeUpdate, snapshotOf } from './ipc.js';
+import { decodeUpdate, encodeUpdate, histogramStatistics, snapshotOf } from './ipc.js';
 
 const registry = loadProtoRegistry();
 
@@ -33,7 +33,30 @@ describe('worker IPC', () => {
     const stats = new StatStore();
     stats.counter('a').add(3);
     stats.gauge('b', 'NeverImport').set(2);
-    expect(snapshotOf(stats)).toEqual({ counters: [['a', 3]], gauges: [['b', 2, 'NeverImport']] });
+    expect(snapshotOf(stats)).toEqual({ counters: [['a', 3]], gauges: [['b', 2, 'NeverImport']], histograms: [] });
+  });
+
+  it('snapshots histograms through JSON (no samples: the extremes come back NaN) so the primary can merge them', () => {
+    const stats = new StatStore();
+    stats.histogram('empty', 'Milliseconds');
+    const h = stats.histogram('rq_time', 'Milliseconds');
+    h.record(3);
+    h.record(700);
+    stats.mergeHistograms();
+    h.record(40);
+    const wire = JSON.parse(JSON.stringify(snapshotOf(stats))) as ReturnType<typeof snapshotOf>;
+    const [empty, rq] = wire.histograms;
+    expect(Number.isNaN(histogramStatistics(empty!.cumulative).min)).toBe(true);
+    expect(rq?.unit).toBe('Milliseconds');
+    expect(histogramStatistics(rq!.cumulative)).toMatchObject({ count: 3, sum: 743, min: 3, max: 700 });
+    expect(rq?.interval).toMatchObject({ count: 2, sum: 703 });
+  });
+
+  it('carries the shared-counts slot of each CDS resource, and none for names without one', () => {
+    const u = update(TypeUrl.Cluster, [{ name: 'a' }, { name: 'b' }]);
+    const message = encodeUpdate(registry, u, u.resources, (name) => (name === 'a' ? 7 : undefined));
+    expect(message.slots).toEqual([['a', 7]]);
+    expect(encodeUpdate(registry, u, u.resources).slots).toBeUndefined();
   });
 });
 
@@ -59,5 +82,19 @@ describe('AdsRelay', () => {
     expect(seen).toEqual(['cds:v1', 'lds:v1']);
     expect(events).toEqual([true, false]);
     expect((await relay.deliver(update(TypeUrl.RouteConfiguration, []))).accepted).toBe(false);
+  });
+
+  it('runs a task queued after an update only once that update is applied, and wraps the handler in before/after', async () => {
+    const relay = new AdsRelay();
+    const seen: string[] = [];
+    relay.subscribe(TypeUrl.ClusterLoadAssignment, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      seen.push('eds');
+      return accept();
+    });
+    const applied = relay.deliver(update(TypeUrl.ClusterLoadAssignment, []), { before: () => seen.push('before'), after: () => seen.push('after') });
+    const task = relay.enqueue(() => seen.push('health'));
+    await Promise.all([applied, task]);
+    expect(seen).toEqual(['before', 'eds', 'after', 'health']);
   });
 });

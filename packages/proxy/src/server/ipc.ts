@@ -3,7 +3,9 @@
 // so a worker decodes them with its own registry exactly as the ADS client did.
 import type { ProtoRegistry } from '@weft/api';
 import { resourceName, type DecodedResource, type ResourceUpdate } from '@weft/xds';
+import type { HistogramStatistics, HistogramUnit } from '../stats/histogram.js';
 import type { GaugeImportMode, StatStore } from '../stats/stat-store.js';
+import type { HealthVerdict } from '../upstream/cluster-manager.js';
 
 export interface EncodedResource {
   readonly type_url: string;
@@ -18,11 +20,22 @@ export interface XdsUpdateMessage {
   readonly version: string;
   readonly resources: readonly EncodedResource[];
   readonly removed: readonly string[];
+  /** CDS: the shared-counts slot of each cluster the update names (--concurrency, server/cluster-slots.ts). */
+  readonly slots?: readonly (readonly [string, number])[];
+}
+
+/** A histogram as a worker hands it over; min/max travel as null when there are no samples (JSON has no NaN). */
+export interface HistogramSnapshot {
+  readonly name: string;
+  readonly unit: HistogramUnit;
+  readonly cumulative: HistogramStatistics;
+  readonly interval: HistogramStatistics | null;
 }
 
 export interface StatsSnapshot {
   readonly counters: readonly (readonly [string, number])[];
   readonly gauges: readonly (readonly [string, number, GaugeImportMode])[];
+  readonly histograms: readonly HistogramSnapshot[];
 }
 
 export type ToWorker =
@@ -31,18 +44,34 @@ export type ToWorker =
   /** Drain and exit (the server drain). */
   | { readonly kind: 'drain' }
   /** POST /drain_listeners reached the primary: drain the listeners, keep running. */
-  | { readonly kind: 'drain_listeners'; readonly inboundOnly: boolean; readonly graceful: boolean };
+  | { readonly kind: 'drain_listeners'; readonly inboundOnly: boolean; readonly graceful: boolean }
+  /** Active health check verdicts of the primary's checks (flips, or every host for a worker that starts over). */
+  | { readonly kind: 'health'; readonly verdicts: readonly HealthVerdict[] };
 
 export type ToPrimary =
   | { readonly kind: 'started' }
   /** The worker applied an update of this type (confirms initial CDS/LDS for /ready). */
   | { readonly kind: 'applied'; readonly typeUrl: string; readonly accepted: boolean }
-  | ({ readonly kind: 'stats'; readonly id: number } & StatsSnapshot);
+  | ({ readonly kind: 'stats'; readonly id: number } & StatsSnapshot)
+  /** The worker let a shared-counts slot go (its cluster instance retired, or it never created one). */
+  | { readonly kind: 'slot_released'; readonly slot: number }
+  /** The worker chose a host of this cluster for the first time (health checks leave no_traffic_interval). */
+  | { readonly kind: 'traffic'; readonly cluster: string };
 
-export function encodeUpdate(registry: ProtoRegistry, u: Pick<ResourceUpdate, 'typeUrl' | 'version' | 'removed'>, resources: Iterable<DecodedResource>): XdsUpdateMessage {
+export function encodeUpdate(
+  registry: ProtoRegistry,
+  u: Pick<ResourceUpdate, 'typeUrl' | 'version' | 'removed'>,
+  resources: Iterable<DecodedResource>,
+  slotOf?: (name: string) => number | undefined,
+): XdsUpdateMessage {
   const encoded: EncodedResource[] = [];
-  for (const r of resources) encoded.push({ type_url: u.typeUrl, value: Buffer.from(registry.encode(u.typeUrl, r.value)).toString('base64') });
-  return { kind: 'xds', typeUrl: u.typeUrl, version: u.version, resources: encoded, removed: [...u.removed] };
+  const slots: [string, number][] = [];
+  for (const r of resources) {
+    encoded.push({ type_url: u.typeUrl, value: Buffer.from(registry.encode(u.typeUrl, r.value)).toString('base64') });
+    const slot = slotOf?.(r.name);
+    if (slot !== undefined) slots.push([r.name, slot]);
+  }
+  return { kind: 'xds', typeUrl: u.typeUrl, version: u.version, resources: encoded, removed: [...u.removed], ...(slots.length > 0 ? { slots } : {}) };
 }
 
 /** The worker's side: back to a ResourceUpdate, as if the ADS client had decoded it (SotW). */
@@ -54,9 +83,22 @@ export function decodeUpdate(registry: ProtoRegistry, m: XdsUpdateMessage): Reso
   return { typeUrl: m.typeUrl, protocol: 'sotw', version: m.version, nonce: '', resources, removed: m.removed };
 }
 
+function jsonSafe(s: HistogramStatistics): HistogramStatistics {
+  return { ...s, min: Number.isNaN(s.min) ? (null as unknown as number) : s.min, max: Number.isNaN(s.max) ? (null as unknown as number) : s.max };
+}
+
+/** Back from JSON: a null extreme is NaN again. */
+export function histogramStatistics(s: HistogramStatistics): HistogramStatistics {
+  return { ...s, min: s.min ?? Number.NaN, max: s.max ?? Number.NaN };
+}
+
 export function snapshotOf(stats: StatStore): StatsSnapshot {
   return {
     counters: [...stats.counters()].map((c) => [c.name, c.value] as const),
     gauges: [...stats.gauges()].map((g) => [g.name, g.value, g.importMode] as const),
+    histograms: [...stats.histograms()].map((h) => {
+      const interval = h.intervalStatistics();
+      return { name: h.name, unit: h.unit, cumulative: jsonSafe(h.cumulative()), interval: interval ? jsonSafe(interval) : null };
+    }),
   };
 }

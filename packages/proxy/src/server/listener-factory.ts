@@ -7,8 +7,10 @@ import type { FilterChain__Output, HttpConnectionManager__Output, Listener__Outp
 import { IssueCollector, type Logger, type ValidationResult } from '@weft/base';
 import { createCorsFilter } from '../extensions/filters/http/cors/cors-filter.js';
 import { createFaultFilter } from '../extensions/filters/http/fault/fault-filter.js';
+import { routeTableOptions } from '../extensions/filters/http/route-table-options.js';
 import { createRouterFilter } from '../extensions/filters/http/router/router-filter.js';
-import { filterTypeUrl } from '../extensions/filters/filter-type.js';
+import { compileRouterConfig, type RouterMessage } from '../extensions/filters/http/router/router-config.js';
+import { filterTypeUrl, unpackFilterConfig } from '../extensions/filters/filter-type.js';
 import { createIstioHttpFilter, ISTIO_HTTP_FILTER_TYPES, type IstioHttpFilterDeps } from '../extensions/filters/http/istio-http-filters.js';
 import { localPeerFrom } from '../extensions/filters/http/peer_metadata/peer-metadata-filter.js';
 import { wrapNetworkFilters, type IstioNetworkFilterDeps } from '../extensions/filters/network/istio-network-filters.js';
@@ -50,6 +52,8 @@ export interface ListenerFactoryDeps {
   readonly onHttpComplete: (statPrefix: string, done: CompletedStream) => void;
   /** For listener stats (`listener.<name>.ssl.*`, `tls_inspector.*`). */
   readonly stats?: StatScope;
+  /** Counts config.accepted_not_enforced of applied listeners (false in a worker: its primary counts them). */
+  readonly countConfig?: boolean;
   /** --drain-strategy and --drain-time-s, for the connection managers. */
   readonly drain?: DrainSettings;
   /** The bootstrap node: what istio.metadata_exchange tells peers about this proxy. */
@@ -80,7 +84,7 @@ export class ProxyListenerFactory implements ListenerFactory {
     if (!r.value) throw new Error(`listener ${listener.name} is invalid: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     // "Accepted, not enforced" fields and other warnings of the listener being applied: said and counted, not dropped.
     for (const w of r.warnings) this.deps.logger.warn({ path: w.path }, w.message);
-    countNotEnforced(this.deps.stats, r.warnings.map((w) => w.message));
+    if (this.deps.countConfig !== false) countNotEnforced(this.deps.stats, r.warnings.map((w) => w.message));
     return r.value;
   }
 
@@ -163,7 +167,7 @@ export class ProxyListenerFactory implements ListenerFactory {
       const rdsName = hcm.rds.route_config_name;
       routes = { table: () => this.deps.routes.get(rdsName) };
     } else if (hcm.route_specifier === 'route_config' && hcm.route_config) {
-      const compiled = compileRouteConfiguration(hcm.route_config, { unpack: (a) => this.deps.registry.unpack(a) });
+      const compiled = compileRouteConfiguration(hcm.route_config, routeTableOptions(this.deps.registry));
       for (const e of compiled.errors) issues.at('route_config').at(e.path).error(e.message);
       const table = compiled.value;
       routes = { table: () => table };
@@ -173,11 +177,16 @@ export class ProxyListenerFactory implements ListenerFactory {
     const filters: HttpFilter[] = [];
     (hcm.http_filters ?? []).forEach((f, i) => {
       const type = filterTypeUrl(this.deps.registry, f.typed_config);
-      if (type === ROUTER_TYPE) filters.push(createRouterFilter({ clusters: this.deps.clusters, hashOf: this.deps.hashing.hashOf }));
+      if (type === ROUTER_TYPE) {
+        const at = issues.at('http_filters', i, 'typed_config');
+        const message = f.typed_config ? unpackFilterConfig<RouterMessage>(this.deps.registry, f.typed_config, (m) => at.error(m)) : undefined;
+        const config = compileRouterConfig(message, at);
+        filters.push(createRouterFilter({ clusters: this.deps.clusters, hashOf: this.deps.hashing.hashOf, config }));
+      }
       else if (type === FAULT_TYPE) {
         const stats = this.deps.stats;
         const counters = stats ? { delays: stats.counter(`http.${hcm.stat_prefix}.fault.delays_injected`), aborts: stats.counter(`http.${hcm.stat_prefix}.fault.aborts_injected`) } : undefined;
-        filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!), Math.random, counters));
+        filters.push(createFaultFilter(this.deps.registry, this.deps.registry.unpack(f.typed_config!), Math.random, counters, issues.at('http_filters', i, 'typed_config')));
       }
       else if (type === CORS_TYPE) filters.push(createCorsFilter());
       else if (type !== undefined && f.typed_config && ISTIO_HTTP_FILTER_TYPES.has(type)) {
@@ -202,7 +211,6 @@ export class ProxyListenerFactory implements ListenerFactory {
       routes,
       filters,
       settings,
-      clusters: this.deps.clusters,
       maxRequestHeadersKb: hcm.max_request_headers_kb?.value ?? 60,
       requestHeadersTimeoutMs: hcm.request_headers_timeout ? Number(hcm.request_headers_timeout.seconds) * 1000 + Math.floor(hcm.request_headers_timeout.nanos / 1e6) : 0,
       http2: http2SettingsFrom(hcm.http2_protocol_options),

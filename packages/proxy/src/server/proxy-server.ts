@@ -13,10 +13,11 @@ import type { DrainStrategy } from '../listener/drain-strategy.js';
 import { ListenerManager, type DrainListenersRequest } from '../listener/listener-manager.js';
 import { defaultLoadBalancers } from '../load-balancer/registry.js';
 import { RouteStore } from '../rds/route-store.js';
-import type { Counter } from '../stats/stat-store.js';
+import { routeTableOptions } from '../extensions/filters/http/route-table-options.js';
+import type { Counter, Histogram } from '../stats/stat-store.js';
 import { StatStore } from '../stats/stat-store.js';
 import { statStoreOptionsFromConfig } from '../stats/stats-config.js';
-import { ClusterManager } from '../upstream/cluster-manager.js';
+import { ClusterManager, type ClusterSlots, type HealthVerdict } from '../upstream/cluster-manager.js';
 import { AdsSubscription } from '../xds/ads-subscription.js';
 import { listenerSecretRefs } from '../sds/listener-secrets.js';
 import { grpcTargetOf } from '../sds/sds-target.js';
@@ -44,10 +45,19 @@ export interface AdsSource {
   on(event: 'update', listener: (update: ResourceUpdate, verdict: Verdict) => void): unknown;
 }
 
+/** What a primary's workers ask of it: its cluster view (health verdicts to replay) and a traffic notice. */
+export interface FleetSource {
+  healthVerdicts(): HealthVerdict[];
+  markTraffic(cluster: string): void;
+}
+
 /** What a primary asks of its workers (server/worker-pool.ts provides it). */
 export interface WorkerFleet {
-  /** Hands an update the primary accepted to every worker. */
-  publish(update: ResourceUpdate): void;
+  /** Hands an update the primary accepted to every worker, with each cluster's shared-counts slot (CDS). */
+  publish(update: ResourceUpdate, slotOf?: (name: string) => number | undefined): void;
+  /** Hands the primary's health check verdicts to every worker (they run no checks of their own). */
+  publishHealth(verdicts: readonly HealthVerdict[]): void;
+  attach(source: FleetSource): void;
   /** True once every worker confirmed it applied the initial config. */
   ready(): boolean;
   /** The primary's counters and gauges summed with every worker's. */
@@ -73,11 +83,18 @@ export interface ProxyServerOptions {
   readonly relay?: AdsSource;
   /** Primary role: the workers. */
   readonly workers?: WorkerFleet;
+  /** --concurrency: the shared circuit-breaker slots (the primary's books, or a worker's offers). */
+  readonly clusterSlots?: ClusterSlots;
+  /** Worker role: a cluster carried its first request (the primary's health checks want to know). */
+  readonly onFirstTraffic?: (cluster: string) => void;
+  /** How often histograms close their interval (bootstrap stats_flush_interval; default 5 s). */
+  readonly statsFlushMs?: number;
 }
 
 interface HttpStats {
   total: Counter;
   byClass: Map<number, Counter>;
+  time: Histogram;
 }
 
 export class ProxyServer {
@@ -103,6 +120,7 @@ export class ProxyServer {
   /** Set when the server drain starts: the latest moment the process serves connections. */
   private drainDeadline: number | undefined;
   private stopping: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   healthCheckFailed = false;
   adminAddress: string | undefined;
 
@@ -122,8 +140,20 @@ export class ProxyServer {
         return c ? grpcTargetOf(c) : undefined;
       },
     });
-    this.clusters = new ClusterManager(options.registry, defaultLoadBalancers(), this.stats, options.logger, this.secrets);
-    this.routes = new RouteStore({ unpack: (a) => options.registry.unpack(a) });
+    const role = options.role ?? 'single';
+    const workers = options.workers;
+    this.clusters = new ClusterManager(options.registry, defaultLoadBalancers(), this.stats, options.logger, this.secrets, {
+      ...(options.clusterSlots ? { slots: options.clusterSlots } : {}),
+      // Envoy checks health once per process: the primary probes, its workers take the verdicts.
+      health: role === 'worker' ? 'follow' : 'probe',
+      ...(workers ? { onHealthVerdict: (cluster, h) => workers.publishHealth([{ cluster, address: h.address, port: h.port, failed: h.failedActiveHc }]) } : {}),
+      ...(options.onFirstTraffic ? { onFirstTraffic: options.onFirstTraffic } : {}),
+      countConfig: role !== 'worker',
+      // Cluster filters (istio.metadata_exchange) send the node's metadata upstream.
+      node: options.bootstrap.node ?? null,
+    });
+    workers?.attach({ healthVerdicts: () => this.clusters.healthVerdicts(), markTraffic: (name) => this.clusters.markTraffic(name) });
+    this.routes = new RouteStore(routeTableOptions(options.registry));
     this.factory = new ProxyListenerFactory({
       registry: options.registry,
       secrets: this.secrets,
@@ -133,6 +163,7 @@ export class ProxyServer {
       logger: options.logger,
       onHttpComplete: (prefix, done) => this.recordHttp(prefix, done),
       stats: this.stats,
+      countConfig: role !== 'worker',
       drain: { strategy: options.drainStrategy ?? 'immediate', timeMs: options.drainTimeS * 1000 },
       // The node's metadata travels in the peer metadata exchange (istio.metadata_exchange).
       node: options.bootstrap.node ?? null,
@@ -160,6 +191,9 @@ export class ProxyServer {
   /** Static resources, the admin API, then ADS. Resolves once the admin API listens. */
   async start(): Promise<void> {
     const b = this.options.bootstrap;
+    // Envoy's stats flush: histograms close their interval (the "interval" quantiles of /stats).
+    this.flushTimer = setInterval(() => this.stats.mergeHistograms(), this.options.statsFlushMs ?? 5000);
+    this.flushTimer.unref();
     const staticClusters = b.static_resources?.clusters ?? [];
     const problem = this.clusters.validate(staticClusters);
     if (problem) throw new Error(`static clusters: ${problem}`);
@@ -187,7 +221,7 @@ export class ProxyServer {
     client.on('update', (u, verdict) => {
       this.countUpdate(u.typeUrl, verdict.accepted);
       if (!verdict.accepted) return;
-      this.options.workers?.publish(u);
+      this.options.workers?.publish(u, (name) => this.clusters.slotOf(name));
       initial.add(u.typeUrl);
       if (this.state === 'INITIALIZING' && initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') && initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) this.goLive();
     });
@@ -284,6 +318,7 @@ export class ProxyServer {
     if (idle) this.log.info('no downstream connection left');
     else this.log.warn({ connections: this.listeners.closeAllConnections() }, 'drain time is over; closing the connections left');
     this.ads?.stop();
+    clearInterval(this.flushTimer);
     this.clusters.close();
     this.secrets.close();
     await this.admin?.close();
@@ -315,6 +350,8 @@ export class ProxyServer {
    * `update_attempt`/`update_success`/`update_rejected`), which pilot-agent's readiness reads.
    */
   private countUpdate(typeUrl: string, accepted: boolean): void {
+    // A worker applies what its primary accepted; the primary counts the updates.
+    if (this.role === 'worker') return;
     const prefix = UPDATE_STAT_PREFIX[typeUrl];
     if (!prefix) return;
     this.stats.counter(`${prefix}.update_attempt`).value++;
@@ -332,7 +369,7 @@ export class ProxyServer {
     const error = this.routes.apply(added, removed);
     if (error === undefined) {
       for (const w of this.routes.warnings) this.log.warn(w);
-      countNotEnforced(this.stats, this.routes.warnings);
+      if (this.role !== 'worker') countNotEnforced(this.stats, this.routes.warnings);
     }
     return error;
   }
@@ -367,8 +404,12 @@ export class ProxyServer {
 
   private recordHttp(prefix: string, done: CompletedStream): void {
     let s = this.httpStats.get(prefix);
-    if (!s) this.httpStats.set(prefix, (s = { total: this.stats.counter(`http.${prefix}.downstream_rq_total`), byClass: new Map() }));
+    if (!s) {
+      const total = this.stats.counter(`http.${prefix}.downstream_rq_total`);
+      this.httpStats.set(prefix, (s = { total, byClass: new Map(), time: this.stats.histogram(`http.${prefix}.downstream_rq_time`, 'Milliseconds') }));
+    }
     s.total.value++;
+    s.time.record(done.durationMs);
     const klass = Math.floor(done.status / 100);
     let c = s.byClass.get(klass);
     if (!c) s.byClass.set(klass, (c = this.stats.counter(`http.${prefix}.downstream_rq_${klass}xx`)));

@@ -11,11 +11,18 @@ import { moduleLogger, type Logger } from '@weft/base';
 import type { DrainListenersRequest } from '../listener/listener-manager.js';
 import { Backoff, type DecodedResource, type ResourceUpdate } from '@weft/xds';
 import { StatStore, type StatStoreOptions } from '../stats/stat-store.js';
-import { encodeUpdate, type StatsSnapshot, type ToPrimary, type ToWorker } from './ipc.js';
-import type { WorkerFleet } from './proxy-server.js';
+import { encodeUpdate, histogramStatistics, type StatsSnapshot, type ToPrimary, type ToWorker } from './ipc.js';
+import type { FleetSource, WorkerFleet } from './proxy-server.js';
+import type { HealthVerdict } from '../upstream/cluster-manager.js';
+import type { PrimarySlots } from './cluster-slots.js';
 
 /** Env var telling a forked worker its slot (0..N-1), stable across re-forks: per-worker stat names use it. */
 export const WORKER_SLOT_ENV = 'WEFT_PROXY_WORKER_SLOT';
+/** Env vars telling a worker where the shared counts are: the inherited descriptor, and how many workers share it. */
+export const SHARED_FD_ENV = 'WEFT_PROXY_SHARED_FD';
+export const WORKER_COUNT_ENV = 'WEFT_PROXY_WORKERS';
+/** The worker's descriptor of the shared region: the stdio entry after 'ipc'. */
+const SHARED_FD = 4;
 
 /** Replay order for a restarted worker: clusters before the endpoints and listeners that use them. */
 const REPLAY_ORDER = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration, TypeUrl.Listener];
@@ -36,9 +43,12 @@ export interface WorkerPoolOptions {
   readonly drainTimeS: number;
   /** How long /stats waits for a worker's snapshot (default 1000 ms); a late worker is left out. */
   readonly statsTimeoutMs?: number;
+  /** The shared circuit-breaker counts: the region's descriptor (handed to every worker) and the slot books. */
+  readonly shared?: { readonly fd: number; readonly slots: PrimarySlots };
 }
 
 interface Slot {
+  readonly index: number;
   worker: Worker | undefined;
   started: boolean;
   applied: Set<string>;
@@ -57,27 +67,50 @@ export class WorkerPool implements WorkerFleet {
   private stopping = false;
   /** The last /drain_listeners, repeated to a worker that is re-forked afterwards. */
   private listenersDrain: DrainListenersRequest | undefined;
+  /** The shared-counts slot of each accepted cluster, as last handed to the workers. */
+  private readonly clusterSlots = new Map<string, number>();
+  private source: FleetSource | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.log = moduleLogger(options.logger, 'server.workers');
   }
 
+  attach(source: FleetSource): void {
+    this.source = source;
+  }
+
   start(): void {
+    const shared = this.options.shared;
+    // The region's descriptor becomes the worker's fd 4 (after stdin, stdout, stderr and the IPC channel).
+    if (shared) cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', shared.fd] });
     for (let i = 0; i < this.options.count; i++) {
-      const slot: Slot = { worker: undefined, started: false, applied: new Set(), forkedAt: 0, backoff: new Backoff({ initialMs: 100, maxMs: 10_000 }), timer: undefined };
+      const slot: Slot = { index: i, worker: undefined, started: false, applied: new Set(), forkedAt: 0, backoff: new Backoff({ initialMs: 100, maxMs: 10_000 }), timer: undefined };
       this.slots.push(slot);
       this.fork(slot, i);
     }
   }
 
-  publish(update: ResourceUpdate): void {
+  publish(update: ResourceUpdate, slotOf?: (name: string) => number | undefined): void {
     let state = this.accepted.get(update.typeUrl);
     if (!state) this.accepted.set(update.typeUrl, (state = { version: update.version, resources: new Map() }));
     state.version = update.version;
     for (const name of update.removed) state.resources.delete(name);
     for (const r of update.resources) state.resources.set(r.name, r);
-    const message = encodeUpdate(this.options.registry, update, update.resources);
-    for (const slot of this.slots) if (slot.started) this.send(slot, message);
+    if (update.typeUrl === TypeUrl.Cluster) {
+      for (const name of update.removed) this.clusterSlots.delete(name);
+      for (const r of update.resources) {
+        const n = slotOf?.(r.name);
+        if (n === undefined) this.clusterSlots.delete(r.name);
+        else this.clusterSlots.set(r.name, n);
+      }
+    }
+    const message = encodeUpdate(this.options.registry, update, update.resources, (name) => this.clusterSlots.get(name));
+    for (const slot of this.slots) if (slot.started) this.sendXds(slot, message);
+  }
+
+  publishHealth(verdicts: readonly HealthVerdict[]): void {
+    if (verdicts.length === 0) return;
+    for (const slot of this.slots) if (slot.started) this.send(slot, { kind: 'health', verdicts });
   }
 
   ready(): boolean {
@@ -89,8 +122,14 @@ export class WorkerPool implements WorkerFleet {
     for (const c of own.counters()) merged.counter(c.name).add(c.value);
     for (const g of own.gauges()) merged.gauge(g.name, g.importMode).set(g.value);
     const snapshots = await Promise.all(this.slots.map((s) => this.requestStats(s)));
+    for (const h of own.histograms()) merged.histogram(h.name, h.unit).absorb(h.cumulative(), h.intervalStatistics());
     snapshots.forEach((snap, index) => {
       if (!snap) return;
+      for (const h of snap.histograms) {
+        if (!merged.histogram(h.name, h.unit).absorb(histogramStatistics(h.cumulative), h.interval ? histogramStatistics(h.interval) : undefined)) {
+          this.log.warn({ histogram: h.name, worker: index }, 'a worker histogram has other bucket bounds; left out of /stats');
+        }
+      }
       for (const [name, value] of snap.counters) {
         merged.counter(name).add(value);
         // Envoy's per-worker listener stat, so an operator can see how connections spread.
@@ -139,7 +178,10 @@ export class WorkerPool implements WorkerFleet {
   }
 
   private fork(slot: Slot, index: number): void {
-    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(index) });
+    const worker = cluster.fork({
+      [WORKER_SLOT_ENV]: String(index),
+      ...(this.options.shared ? { [SHARED_FD_ENV]: String(SHARED_FD), [WORKER_COUNT_ENV]: String(this.options.count) } : {}),
+    });
     Object.assign(slot, { worker, started: false, applied: new Set<string>(), forkedAt: Date.now(), timer: undefined });
     this.log.info({ worker: index, pid: worker.process.pid }, 'worker started');
     worker.on('message', (m: ToPrimary) => this.onMessage(slot, m));
@@ -152,8 +194,10 @@ export class WorkerPool implements WorkerFleet {
         slot.started = true;
         for (const typeUrl of REPLAY_ORDER) {
           const state = this.accepted.get(typeUrl);
-          if (state) this.send(slot, encodeUpdate(this.options.registry, { typeUrl, version: state.version, removed: [] }, state.resources.values()));
+          if (state) this.sendXds(slot, encodeUpdate(this.options.registry, { typeUrl, version: state.version, removed: [] }, state.resources.values(), (name) => this.clusterSlots.get(name)));
         }
+        // After the endpoints: the hosts the verdicts name exist by then.
+        this.publishHealthTo(slot);
         if (this.listenersDrain) this.send(slot, { kind: 'drain_listeners', ...this.listenersDrain });
         return;
       case 'applied':
@@ -162,13 +206,33 @@ export class WorkerPool implements WorkerFleet {
       case 'stats':
         this.statsWaiters.get(m.id)?.(m);
         return;
+      case 'slot_released':
+        this.options.shared?.slots.released(m.slot, slot.index);
+        return;
+      case 'traffic':
+        this.source?.markTraffic(m.cluster);
+        return;
     }
+  }
+
+  private publishHealthTo(slot: Slot): void {
+    const verdicts = this.source?.healthVerdicts() ?? [];
+    if (verdicts.length > 0) this.send(slot, { kind: 'health', verdicts });
+  }
+
+  /** An xDS message; the slots it hands over are the worker's until it lets them go. */
+  private sendXds(slot: Slot, m: Extract<ToWorker, { kind: 'xds' }>): void {
+    const books = this.options.shared?.slots;
+    if (books) for (const [, n] of m.slots ?? []) books.given(n, slot.index);
+    this.send(slot, m);
   }
 
   private onExit(slot: Slot, index: number, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.started = false;
+    // Its requests and connections are gone with it: so are its units of the shared counts.
+    this.options.shared?.slots.workerGone(index);
     if (this.stopping) return;
     if (Date.now() - slot.forkedAt > STABLE_MS) slot.backoff.reset();
     const delay = slot.backoff.next();

@@ -106,6 +106,23 @@ export class Histogram {
     this.mergedSum = this.sum;
   }
 
+  /**
+   * Adds another process's histogram of the same name (--concurrency: the primary's /stats merges its
+   * workers', as Envoy merges its threads' histograms). Bounds must match; a mismatch is refused.
+   */
+  absorb(cumulative: HistogramStatistics, interval: HistogramStatistics | undefined): boolean {
+    if (!sameBounds(cumulative.bounds, this.bounds)) return false;
+    cumulative.bucketCounts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
+    this.count += cumulative.count;
+    this.sum += cumulative.sum;
+    if (cumulative.count > 0) {
+      this.min = Math.min(this.min, cumulative.min);
+      this.max = Math.max(this.max, cumulative.max);
+    }
+    if (interval && sameBounds(interval.bounds, this.bounds)) this.interval = this.interval ? addStatistics(this.interval, interval) : interval;
+    return true;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.mergedCounts.fill(0);
@@ -114,6 +131,23 @@ export class Histogram {
     this.max = this.windowMax = Number.NEGATIVE_INFINITY;
     this.interval = undefined;
   }
+}
+
+function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Two windows' samples together. */
+export function addStatistics(a: HistogramStatistics, b: HistogramStatistics): HistogramStatistics {
+  const extreme = (f: (x: number, y: number) => number, x: number, y: number) => (Number.isNaN(x) ? y : Number.isNaN(y) ? x : f(x, y));
+  return {
+    bounds: a.bounds,
+    bucketCounts: a.bucketCounts.map((c, i) => c + (b.bucketCounts[i] ?? 0)),
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+    min: extreme(Math.min, a.min, b.min),
+    max: extreme(Math.max, a.max, b.max),
+  };
 }
 
 /** Cumulative counts per bound (samples <= bound), as Prometheus `_bucket{le=...}` wants them. */

@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import type { IssueCollector } from '@weft/base';
 import { secretRef, type SecretRef } from '../sds/secret-source.js';
 import { readDataSource } from './data-source.js';
+import { readPemCertificates, readPemPrivateKey } from './pem.js';
 import { compilePeerValidator, type PeerValidator } from './peer-validator.js';
 import type { CertificateValidationContextConfig, CommonTlsContextConfig, TlsParametersConfig, TlsProtocolVersion } from './tls-config.js';
 
@@ -80,7 +81,7 @@ export function compileValidationContext(vc: CertificateValidationContextConfig,
   if (vc.require_signed_certificate_timestamp?.value) issues.at('require_signed_certificate_timestamp').error('signed certificate timestamps are not supported');
   if (vc.max_verify_depth) issues.at('max_verify_depth').error('max_verify_depth is not supported');
   if (vc.trusted_ca) {
-    const ca = readDataSource(vc.trusted_ca, issues.at('trusted_ca'));
+    const ca = readPemCertificates(vc.trusted_ca, 'trusted CA certificates', issues.at('trusted_ca'));
     if (ca) secure.ca = ca;
   }
   if (vc.crl) {
@@ -114,8 +115,8 @@ export function compileCommonTlsContext(ctx: CommonTlsContextConfig, issues: Iss
     }
     if (!c.certificate_chain) at.at('certificate_chain').error('a certificate chain is required');
     if (!c.private_key) at.at('private_key').error('a private key is required');
-    const chain = c.certificate_chain ? readDataSource(c.certificate_chain, at.at('certificate_chain')) : undefined;
-    const key = c.private_key ? readDataSource(c.private_key, at.at('private_key')) : undefined;
+    const chain = c.certificate_chain ? readPemCertificates(c.certificate_chain, 'certificate chain', at.at('certificate_chain')) : undefined;
+    const key = c.private_key ? readPemPrivateKey(c.private_key, password, at.at('private_key')) : undefined;
     if (chain && key) {
       certs.push(chain);
       keys.push({ pem: key, ...pass });

@@ -34,3 +34,8 @@ export function readDataSource(source: DataSourceConfig, issues: IssueCollector)
       return undefined;
   }
 }
+
+/** A DataSource as Envoy names it in errors: its file name, else `<inline>`. */
+export function dataSourceName(source: DataSourceConfig): string {
+  return source.filename || '<inline>';
+}

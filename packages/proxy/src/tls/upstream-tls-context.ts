@@ -90,3 +90,13 @@ export function compileUpstreamTlsContext(ctx: UpstreamTlsContextConfig, issues:
   };
   return { kind: 'tls', options, ...(dynamic ? { dynamic } : {}) };
 }
+
+/**
+ * The transport with its ALPN list replaced (istio.alpn's per-stream override, Envoy's
+ * application_protocols filter state, which replaces the context's alpn_protocols). Only a TLS
+ * transport negotiates ALPN: plaintext and unavailable transports come back unchanged.
+ */
+export function withAlpnOverride(transport: UpstreamTransport, alpn: readonly string[] | undefined): UpstreamTransport {
+  if (transport.kind !== 'tls' || !alpn || alpn.length === 0) return transport;
+  return { ...transport, options: { ...transport.options, ALPNProtocols: [...alpn] } };
+}

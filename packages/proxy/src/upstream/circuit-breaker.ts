@@ -5,6 +5,7 @@
 import type { Cluster__Output } from '@weft/api';
 import type { IssueCollector } from '@weft/base';
 import type { Gauge, StatScope } from '../stats/stat-store.js';
+import { LocalCell, slotCells, type CountCell, type SharedSlot } from './shared-counters.js';
 
 export interface Thresholds {
   maxConnections: number;
@@ -59,15 +60,18 @@ interface ResourceGauges {
 
 /**
  * One limited resource: `tryAcquire` takes a unit when one is left; `release` gives it back, straight
- * to the longest waiter if there is one (so a waiter never loses its turn to a newcomer).
+ * to the longest waiter if there is one (so a waiter never loses its turn to a newcomer). The count
+ * lives in a cell: this process's own, or the process-wide one shared by --concurrency workers
+ * (shared-counters.ts), where the limit applies to the sum and waiters are woken by this process's
+ * releases only (Envoy's per-worker pools wait on their own connections too).
  */
 export class Resource {
-  private count = 0;
   private readonly waiters: ((granted: boolean) => void)[] = [];
 
   constructor(
     private readonly limit: number | (() => number),
     private readonly gauges?: ResourceGauges,
+    private cell: CountCell = new LocalCell(),
   ) {
     this.update();
   }
@@ -76,17 +80,18 @@ export class Resource {
     return typeof this.limit === 'number' ? this.limit : this.limit();
   }
 
+  /** Units in use, process-wide. */
   get active(): number {
-    return this.count;
+    return this.cell.total();
   }
 
   canCreate(): boolean {
-    return this.count < this.max;
+    return this.cell.total() < this.max;
   }
 
   tryAcquire(): boolean {
-    if (this.count >= this.max) return false;
-    this.count++;
+    if (!this.canCreate()) return false;
+    this.cell.add(1);
     this.update();
     return true;
   }
@@ -112,18 +117,30 @@ export class Resource {
   release(): void {
     const next = this.waiters.shift();
     if (next) next(true);
-    else if (this.count > 0) {
-      this.count--;
+    else if (this.cell.own() > 0) {
+      this.cell.add(-1);
       this.update();
     }
   }
 
-  private update(): void {
+  /**
+   * The cluster instance is gone: the units it still holds are counted here only from now on, and
+   * the shared cell is left to whoever is given its slot next.
+   */
+  detach(): void {
+    const held = this.cell.own();
+    if (held > 0) this.cell.add(-held);
+    this.cell = new LocalCell(held);
+  }
+
+  /** The open/remaining gauges from the current (process-wide) count. */
+  update(): void {
     const g = this.gauges;
     if (!g) return;
     const max = this.max;
-    g.open.set(this.count >= max ? 1 : 0);
-    g.remaining?.set(Math.max(0, max - this.count));
+    const count = this.cell.total();
+    g.open.set(count >= max ? 1 : 0);
+    g.remaining?.set(Math.max(0, max - count));
   }
 }
 
@@ -134,19 +151,37 @@ export class ResourceManager {
   readonly requests: Resource;
   readonly retries: Resource;
 
-  /** `stats`: the cluster scope, for `circuit_breakers.<priority>.*` gauges. */
-  constructor(thresholds: Thresholds, stats?: StatScope, priority: RoutingPriority = 'DEFAULT') {
+  /**
+   * `stats`: the cluster scope, for `circuit_breakers.<priority>.*` gauges; `shared`: the cluster
+   * instance's slot of the workers' shared counts (process-local counts without it).
+   */
+  constructor(thresholds: Thresholds, stats?: StatScope, priority: RoutingPriority = 'DEFAULT', shared?: SharedSlot) {
     const scope = stats?.scope(`circuit_breakers.${priority.toLowerCase()}`);
     const gauges = (open: string, remaining: string): ResourceGauges | undefined =>
       scope ? { open: scope.gauge(open, 'NeverImport'), ...(thresholds.trackRemaining ? { remaining: scope.gauge(remaining, 'NeverImport') } : {}) } : undefined;
-    this.connections = new Resource(thresholds.maxConnections, gauges('cx_open', 'remaining_cx'));
-    this.pendingRequests = new Resource(thresholds.maxPendingRequests, gauges('rq_pending_open', 'remaining_pending'));
-    this.requests = new Resource(thresholds.maxRequests, gauges('rq_open', 'remaining_rq'));
+    const [cx, pending, rq, retry] = slotCells(shared, priority === 'HIGH' ? 1 : 0) as [CountCell, CountCell, CountCell, CountCell];
+    this.connections = new Resource(thresholds.maxConnections, gauges('cx_open', 'remaining_cx'), cx);
+    this.pendingRequests = new Resource(thresholds.maxPendingRequests, gauges('rq_pending_open', 'remaining_pending'), pending);
+    this.requests = new Resource(thresholds.maxRequests, gauges('rq_open', 'remaining_rq'), rq);
     const budget = thresholds.retryBudget;
     // Envoy: with a retry budget, max_retries is ignored and the limit follows the load.
     const retryLimit = budget
       ? () => Math.max(budget.minRetryConcurrency, Math.floor(((this.requests.active + this.pendingRequests.active) * budget.budgetPercent) / 100))
       : thresholds.maxRetries;
-    this.retries = new Resource(retryLimit, gauges('rq_retry_open', 'remaining_retries'));
+    this.retries = new Resource(retryLimit, gauges('rq_retry_open', 'remaining_retries'), retry);
+  }
+
+  private all(): Resource[] {
+    return [this.connections, this.pendingRequests, this.requests, this.retries];
+  }
+
+  /** Gauges from the current counts (the primary reads its workers' counts when stats are read). */
+  refreshGauges(): void {
+    for (const r of this.all()) r.update();
+  }
+
+  /** The cluster instance was removed or replaced: its shared slot is let go (Resource.detach). */
+  detach(): void {
+    for (const r of this.all()) r.detach();
   }
 }

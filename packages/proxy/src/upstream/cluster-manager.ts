@@ -9,13 +9,14 @@ import { moduleLogger, type Logger } from '@weft/base';
 import { formatIssues, IssueCollector } from '@weft/base';
 import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
 import type { StatScope } from '../stats/stat-store.js';
+import type { SharedSlot } from './shared-counters.js';
 import type { SecretRef } from '../sds/secret-source.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
-import { CLUSTER_PROVIDED_LB, clusterTransports, ManagedCluster } from './cluster.js';
+import { CLUSTER_PROVIDED_LB, clusterTransports, ManagedCluster, type ClusterDeps } from './cluster.js';
 import { policyName } from '../load-balancer/registry.js';
 import { clusterHealthChecks } from './health-checker.js';
 import { clusterConnectionOptions } from './cluster-options.js';
-import { checkClusterFilters } from '../extensions/filters/network/istio-network-filters.js';
+import { checkClusterFilters, clusterFilters, metadataExchangeFrame, type IstioNetworkFilterDeps } from '../extensions/filters/network/istio-network-filters.js';
 import type { ClusterLookup } from './upstream-cluster.js';
 
 const SUPPORTED_TYPES = new Set(['STATIC', 'EDS', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
@@ -24,6 +25,34 @@ const ORIGINAL_DST_POLICIES = new Set(['CLUSTER_PROVIDED', 'ORIGINAL_DST_LB']);
 
 /** Envoy's initial_fetch_timeout: a warming cluster goes active without endpoints after this. */
 const WARMING_TIMEOUT_MS = 15_000;
+
+/** --concurrency: where each cluster instance keeps its circuit-breaker counts (server/cluster-slots.ts). */
+export interface ClusterSlots {
+  /** The slot of a new instance of cluster `name`; `staticIndex`: its place among the bootstrap's clusters. */
+  slotFor(name: string, staticIndex: number | undefined): SharedSlot | undefined;
+  /** The instance holding `slot` was retired or closed in this process. */
+  release(slot: SharedSlot, name: string): void;
+}
+
+export interface ClusterManagerOptions {
+  readonly slots?: ClusterSlots;
+  /** Active health checks: run them ('probe', default) or take the primary's verdicts ('follow', a worker). */
+  readonly health?: 'probe' | 'follow';
+  readonly onHealthVerdict?: ClusterDeps['onHealthVerdict'];
+  readonly onFirstTraffic?: ClusterDeps['onFirstTraffic'];
+  /** Counts config.accepted_not_enforced of applied clusters (false in a worker: its primary counts them). */
+  readonly countConfig?: boolean;
+  /** The bootstrap node: what a cluster's istio.metadata_exchange filter tells the upstream peer. */
+  readonly node?: IstioNetworkFilterDeps['node'];
+}
+
+/** A host's active health check verdict, as the primary hands it to a worker. */
+export interface HealthVerdict {
+  readonly cluster: string;
+  readonly address: string;
+  readonly port: number;
+  readonly failed: boolean;
+}
 
 /** What the cluster manager needs of the secret manager. */
 export interface ClusterSecrets extends SecretProviders {
@@ -51,6 +80,8 @@ export class ClusterManager implements ClusterLookup {
   private readonly assignments = new Map<string, ClusterLoadAssignment__Output>();
   private readonly dnsTimers = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
+  /** This node's metadata exchange frame, for the clusters' istio.metadata_exchange filters. */
+  private readonly mxFrame: Buffer | undefined;
 
   constructor(
     private readonly registry: ProtoRegistry,
@@ -58,8 +89,10 @@ export class ClusterManager implements ClusterLookup {
     private readonly stats: StatScope,
     logger: Logger,
     private readonly secrets?: ClusterSecrets,
+    private readonly options: ClusterManagerOptions = {},
   ) {
     this.log = moduleLogger(logger, 'cluster-manager');
+    this.mxFrame = metadataExchangeFrame(registry, options.node);
     secrets?.onWarm(() => this.activateWarmed());
   }
 
@@ -125,7 +158,33 @@ export class ClusterManager implements ClusterLookup {
 
   addStatic(c: Cluster__Output): void {
     this.staticNames.add(c.name);
-    this.put(c);
+    this.put(c, this.staticNames.size - 1);
+  }
+
+  /** The shared-counts slot of the newest instance of each cluster (warming, else active): what workers are handed. */
+  slotOf(name: string): number | undefined {
+    return (this.warmingClusters.get(name)?.cluster ?? this.clusters.get(name))?.sharedSlot?.slot;
+  }
+
+  /** A worker: the primary's checks flipped a host; applied to the active and the warming instance of the cluster. */
+  applyHealthVerdict(v: HealthVerdict): void {
+    for (const c of [this.clusters.get(v.cluster), this.warmingClusters.get(v.cluster)?.cluster]) c?.applyHealthVerdict(v.address, v.port, v.failed);
+  }
+
+  /** The primary: every health-checked host's current verdict (for a worker that starts over). */
+  healthVerdicts(): HealthVerdict[] {
+    const out: HealthVerdict[] = [];
+    for (const c of [...this.all(), ...this.warming()]) {
+      if (!c.healthChecked) continue;
+      for (const h of c.allHosts()) out.push({ cluster: c.name, address: h.address, port: h.port, failed: h.failedActiveHc });
+    }
+    return out;
+  }
+
+  /** The primary: a worker sent the cluster's first request. */
+  markTraffic(name: string): void {
+    this.clusters.get(name)?.markTraffic();
+    this.warmingClusters.get(name)?.cluster.markTraffic();
   }
 
   /** Applies a CDS update (SotW full set or Delta changes). */
@@ -173,11 +232,29 @@ export class ClusterManager implements ClusterLookup {
     this.clusters.clear();
   }
 
-  private put(c: Cluster__Output): void {
+  private put(c: Cluster__Output, staticIndex?: number): void {
     // Validated before (validate / the bootstrap check), so the balancer exists.
     const lb = c.type === 'ORIGINAL_DST' ? CLUSTER_PROVIDED_LB : this.balancers.create(c, { seed: Math.floor(Math.random() * 0x7fffffff) }).value!;
-    const cluster = new ManagedCluster(c, { registry: this.registry, lb, stats: this.stats.scope(`cluster.${c.alt_stat_name || c.name}`), logger: this.log, ...(this.secrets ? { secrets: this.secrets } : {}) });
-    if (cluster.notEnforced > 0) this.stats.counter(NOT_ENFORCED_STAT).add(cluster.notEnforced);
+    const o = this.options;
+    const shared = o.slots?.slotFor(c.name, staticIndex);
+    const slots = o.slots;
+    const stats = this.stats.scope(`cluster.${c.alt_stat_name || c.name}`);
+    // Validated before, so the filters are known (`cluster.<name>.metadata_exchange.*`).
+    const onUpstreamConnection = clusterFilters(this.registry, c.filters, { frame: this.mxFrame, stats }, new IssueCollector());
+    const cluster = new ManagedCluster(c, {
+      registry: this.registry,
+      lb,
+      stats,
+      logger: this.log,
+      ...(this.secrets ? { secrets: this.secrets } : {}),
+      ...(shared ? { shared } : {}),
+      ...(o.health ? { health: o.health } : {}),
+      ...(o.onHealthVerdict ? { onHealthVerdict: o.onHealthVerdict } : {}),
+      ...(o.onFirstTraffic ? { onFirstTraffic: o.onFirstTraffic } : {}),
+      ...(shared && slots ? { onGone: () => slots.release(shared, c.name) } : {}),
+      ...(onUpstreamConnection ? { onUpstreamConnection } : {}),
+    });
+    if (cluster.notEnforced > 0 && o.countConfig !== false) this.stats.counter(NOT_ENFORCED_STAT).add(cluster.notEnforced);
     const eds = cluster.edsServiceName;
     const waitEndpoints = eds !== undefined && !this.assignments.has(eds);
     const waitSecrets = cluster.secretRefs.length > 0 && !this.secrets?.warmed(cluster.secretRefs);
@@ -240,8 +317,8 @@ export class ClusterManager implements ClusterLookup {
 
   /** cluster_manager.warming_clusters and active_clusters (Envoy's cluster manager gauges). */
   private updateGauges(): void {
-    this.stats.gauge('cluster_manager.warming_clusters').set(this.warmingClusters.size);
-    this.stats.gauge('cluster_manager.active_clusters').set(this.clusters.size);
+    this.stats.gauge('cluster_manager.warming_clusters', 'NeverImport').set(this.warmingClusters.size);
+    this.stats.gauge('cluster_manager.active_clusters', 'NeverImport').set(this.clusters.size);
   }
 
   /** Resolves the load assignment's host names now and every dns_refresh_rate (default 5 s). */
@@ -264,7 +341,9 @@ export class ClusterManager implements ClusterLookup {
                   const found = await lookup(sa.address, { all: true, family });
                   // LOGICAL_DNS uses only the first address; STRICT_DNS makes a host of every one.
                   const addrs = cluster.config.type === 'STRICT_DNS' ? found : found.slice(0, 1);
-                  return addrs.map((a) => ({ ...e, endpoint: { ...e.endpoint!, address: { ...e.endpoint!.address!, socket_address: { ...sa, address: a.address } } } }));
+                  // The host keeps the DNS name as its hostname (auto_host_rewrite) unless the endpoint names one.
+                  const hostname = e.endpoint!.hostname || sa.address;
+                  return addrs.map((a) => ({ ...e, endpoint: { ...e.endpoint!, hostname, address: { ...e.endpoint!.address!, socket_address: { ...sa, address: a.address } } } }));
                 } catch (err) {
                   this.log.warn({ cluster: cluster.name, host: sa.address, err }, 'DNS resolution failed; the host is left out until it resolves');
                   return undefined;

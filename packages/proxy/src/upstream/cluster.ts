@@ -7,19 +7,21 @@ import { formatIssues, IssueCollector, type Logger, type ValidationResult } from
 import type { Host, Locality, PrioritySet } from '../load-balancer/host.js';
 import { prioritySetFromHosts } from '../load-balancer/host.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
-import { ResourceManager, thresholdsOf, type Thresholds } from './circuit-breaker.js';
-import { createPool, type ConnPool, type PoolLimits, type PoolProtocol, type UpstreamProtocol } from './conn-pool.js';
+import { ResourceManager, thresholdsOf, type RoutingPriority, type Thresholds } from './circuit-breaker.js';
+import { createHostPools, type ConnPool, type PoolLimits, type PoolProtocol, type UpstreamProtocol } from './conn-pool.js';
 import { clusterConnectionOptions } from './cluster-options.js';
+import { poolCounters } from './pool-types.js';
 import { HostMonitor, OutlierDetector, outlierConfig } from './outlier-detection.js';
 import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
 import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
 import type { SecretRef } from '../sds/secret-source.js';
 import { compileTransportSocketMatches, transportSecrets, type TransportSocketMatcher, type TransportSocketMatchInput } from '../tls/transport-socket-matches.js';
-import { clusterHealthChecks, HealthChecker, type Probe } from './health-checker.js';
+import { clusterHealthChecks, HealthChecker, type HealthCheckedHost, type Probe } from './health-checker.js';
+import type { SharedSlot } from './shared-counters.js';
 import { probeFor } from './health-probes.js';
 import { OriginalDstHosts } from './original-dst-hosts.js';
-import type { ClusterCounters, HostChoice, OriginalDestination, UpstreamCluster, UpstreamHost } from './upstream-cluster.js';
+import type { ClusterCounters, HostChoice, OriginalDestination, UpstreamCluster, UpstreamConnectionHook, UpstreamHost } from './upstream-cluster.js';
 
 /** The balancer of an ORIGINAL_DST cluster (CLUSTER_PROVIDED): the cluster picks the host itself. */
 export const CLUSTER_PROVIDED_LB: LoadBalancer = { chooseHost: () => undefined, update: () => undefined };
@@ -50,6 +52,8 @@ export class ProxyHost implements Host, UpstreamHost {
   edsHealth: EdsHealth = 'healthy';
   /** The transport its pool uses (transport_socket_matches picks it per endpoint). */
   transport: UpstreamTransport | undefined;
+  /** Endpoint.hostname, or the DNS name of a DNS cluster's host (auto_host_rewrite). */
+  hostname: string | undefined;
 
   constructor(
     readonly address: string,
@@ -122,7 +126,7 @@ export function maxRequestsPerConnection(registry: ProtoRegistry, c: Cluster__Ou
   return typed ?? c.max_requests_per_connection?.value ?? 0;
 }
 
-const COUNTER_NAMES = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_cx_total', 'upstream_cx_overflow'] as const;
+const COUNTER_NAMES = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_cx_total', 'upstream_cx_overflow', 'upstream_cx_connect_attempts_exceeded'] as const;
 
 export function clusterCounters(scope: StatScope): ClusterCounters {
   return Object.fromEntries(COUNTER_NAMES.map((n) => [n, scope.counter(n)])) as unknown as ClusterCounters;
@@ -141,6 +145,22 @@ export interface ClusterDeps {
   readonly random?: () => number;
   /** The secret manager, for SDS-named TLS material. */
   readonly secrets?: SecretProviders;
+  /** --concurrency: this instance's slot of the workers' shared circuit-breaker counts. */
+  readonly shared?: SharedSlot;
+  /**
+   * Active health checking: 'probe' (default) runs the checks; 'follow' (a worker) runs none and
+   * takes the verdicts of the primary's checks (applyHealthVerdict), as Envoy's workers take the
+   * main thread's.
+   */
+  readonly health?: 'probe' | 'follow';
+  /** A host flipped under this process's checks (the primary hands it to its workers). */
+  readonly onHealthVerdict?: (cluster: string, host: ProxyHost) => void;
+  /** The first host choice of this instance (a worker tells the primary, whose checks leave no_traffic_interval). */
+  readonly onFirstTraffic?: (cluster: string) => void;
+  /** The instance was retired or closed, after its shared slot was let go. */
+  readonly onGone?: (cluster: ManagedCluster) => void;
+  /** Its upstream network filters (Cluster.filters), built by the cluster manager. */
+  readonly onUpstreamConnection?: UpstreamConnectionHook;
 }
 
 /**
@@ -206,6 +226,9 @@ export class ManagedCluster implements UpstreamCluster {
   private readonly healthChecker: HealthChecker | undefined;
   /** Set on the first host choice: until then health checks run every no_traffic_interval. */
   private hadTraffic = false;
+  /** Health checked by the primary: hosts take its verdicts (applyHealthVerdict). */
+  private readonly followsHealth: boolean;
+  private gone = false;
   /** Accepted-not-enforced fields of this cluster's config (the cluster manager counts them once it is applied). */
   readonly notEnforced: number;
 
@@ -222,8 +245,8 @@ export class ManagedCluster implements UpstreamCluster {
     this.protocol = this.poolProtocol === 'http2' ? 'http2' : 'http1';
     this.thresholds = thresholdsOf(config);
     this.connectTimeoutMs = options.value?.connectTimeoutMs ?? durationMs(config.connect_timeout, 5000);
-    this.resources = new ResourceManager(this.thresholds, deps.stats);
-    this.highResources = new ResourceManager(thresholdsOf(config, 'HIGH'), deps.stats, 'HIGH');
+    this.resources = new ResourceManager(this.thresholds, deps.stats, 'DEFAULT', deps.shared);
+    this.highResources = new ResourceManager(thresholdsOf(config, 'HIGH'), deps.stats, 'HIGH', deps.shared);
     this.sourceAddress = config.upstream_bind_config?.source_address?.address || undefined;
     this.poolLimits = {
       maxRequestsPerConnection: maxRequestsPerConnection(deps.registry, config),
@@ -231,6 +254,7 @@ export class ManagedCluster implements UpstreamCluster {
       connectTimeoutMs: this.connectTimeoutMs,
       resources: this.resources,
       localAddress: this.sourceAddress,
+      counters: poolCounters(deps.stats),
     };
     this.tcpKeepalive = this.poolLimits.tcpKeepalive;
     this.now = deps.now ?? Date.now;
@@ -239,9 +263,10 @@ export class ManagedCluster implements UpstreamCluster {
     this.outlier = od
       ? new OutlierDetector(outlierConfig(od, new IssueCollector('outlier_detection')), { stats: deps.stats.scope('outlier_detection'), now: this.now, random: deps.random ?? Math.random, onChange: () => this.rebuild() })
       : undefined;
-    this.membershipHealthy = deps.stats.gauge('membership_healthy');
-    this.membershipDegraded = deps.stats.gauge('membership_degraded');
-    this.membershipTotal = deps.stats.gauge('membership_total');
+    // Every process computes these from the same config: with workers, /stats shows the primary's.
+    this.membershipHealthy = deps.stats.gauge('membership_healthy', 'NeverImport');
+    this.membershipDegraded = deps.stats.gauge('membership_degraded', 'NeverImport');
+    this.membershipTotal = deps.stats.gauge('membership_total', 'NeverImport');
     // Checked before (ClusterManager.validate). Should it fail anyway, fail closed: never plaintext.
     const transports = clusterTransports(deps.registry, config, deps.secrets);
     this.transport = transports.value?.fallback ?? { kind: 'unavailable', reason: `invalid transport_socket: ${formatIssues(transports.errors)}` };
@@ -253,18 +278,41 @@ export class ManagedCluster implements UpstreamCluster {
       deps.logger?.warn({ cluster: config.name }, `${this.transport.reason}; requests to cluster ${config.name} fail with 503 UF`);
     }
     const checks = clusterHealthChecks(config.health_checks).value ?? [];
-    if (checks[0] && config.type !== 'ORIGINAL_DST') {
+    this.followsHealth = Boolean(checks[0]) && config.type !== 'ORIGINAL_DST' && deps.health === 'follow';
+    if (checks[0] && config.type !== 'ORIGINAL_DST' && !this.followsHealth) {
       const probe = deps.probe ?? probeFor(checks[0], { clusterName: config.name, transport: this.transport, localAddress: this.sourceAddress });
-      this.healthChecker = new HealthChecker(checks[0], { probe, onChange: () => this.rebuild(), hadTraffic: () => this.hadTraffic, stats: deps.stats.scope('health_check') });
+      const onVerdict = deps.onHealthVerdict;
+      this.healthChecker = new HealthChecker(checks[0], {
+        probe,
+        onChange: () => this.rebuild(),
+        hadTraffic: () => this.hadTraffic,
+        stats: deps.stats.scope('health_check'),
+        ...(onVerdict ? { onVerdict: (h: HealthCheckedHost) => onVerdict(this.name, h as ProxyHost) } : {}),
+      });
     }
     if (config.type === 'ORIGINAL_DST') {
-      const make = (d: OriginalDestination) => new ProxyHost(d.address, d.port, 1, NO_LOCALITY, 0, createPool(this.poolProtocol, d.address, d.port, this.poolLimits, this.transport), () => undefined);
+      const make = (d: OriginalDestination) => new ProxyHost(d.address, d.port, 1, NO_LOCALITY, 0, this.hostPools(d.address, d.port, this.transport), () => undefined);
       const onChange = (hosts: ProxyHost[]) => {
         this.hosts = hosts;
         this.updateMembership();
       };
       this.originalDst = new OriginalDstHosts(make, onChange, durationMs(config.cleanup_interval, 5000));
     } else if (config.load_assignment) this.setAssignment(config.load_assignment);
+  }
+
+  /** Cluster.filters (istio.metadata_exchange), run by tcp_proxy on each upstream connection. */
+  get onUpstreamConnection(): UpstreamConnectionHook | undefined {
+    return this.deps.onUpstreamConnection;
+  }
+
+  /** This instance's slot of the workers' shared counts (--concurrency), if it has one. */
+  get sharedSlot(): SharedSlot | undefined {
+    return this.deps.shared;
+  }
+
+  /** Whether active health checks decide its hosts' health (run here, or followed from the primary). */
+  get healthChecked(): boolean {
+    return this.healthChecker !== undefined || this.followsHealth;
   }
 
   /** The EDS service name (eds_cluster_config.service_name, else the cluster name). */
@@ -292,19 +340,24 @@ export class ManagedCluster implements UpstreamCluster {
         const transport = this.transportFor(lbe.metadata);
         const sameTransport = !prior || (prior.transport ?? this.transport) === transport;
         const edsHealth = edsHealthOf(lbe.health_status);
+        const hostname = lbe.endpoint?.hostname || undefined;
         if (prior && sameTransport && prior.weight === weight && prior.configPriority === group.priority) {
           prior.edsHealth = edsHealth;
+          prior.hostname = hostname;
           next.push(prior);
           old.delete(key);
           continue;
         }
         // A host whose transport changed (its tlsMode label) gets a new pool; the old one drains below.
-        const pool = prior && sameTransport ? prior.pool : createPool(this.poolProtocol, sa.address, Number(sa.port_value), this.poolLimits, transport);
+        const pool = prior && sameTransport ? prior.pool : this.hostPools(sa.address, Number(sa.port_value), transport);
         if (prior && sameTransport) old.delete(key);
         const host = new ProxyHost(sa.address, Number(sa.port_value), weight, locality, group.priority, pool, (h, s) => this.onResult(h, s));
         host.transport = transport;
         host.edsHealth = edsHealth;
+        host.hostname = hostname;
         if (prior) host.monitor = prior.monitor;
+        // Following the primary's checks: a host that stays keeps its verdict, a new one starts failed (as there).
+        if (this.followsHealth) host.failedActiveHc = prior ? prior.failedActiveHc : true;
         next.push(host);
       }
     }
@@ -325,9 +378,22 @@ export class ManagedCluster implements UpstreamCluster {
     return choice.transport;
   }
 
+  /** A host's pools: DEFAULT ones on `resources`, HIGH-priority ones on `highResources` (Envoy keys pools by priority). */
+  private hostPools(address: string, port: number, transport: UpstreamTransport): ConnPool {
+    return createHostPools(this.poolProtocol, address, port, this.poolLimits, transport, this.highResources);
+  }
+
+  /** The circuit breakers of a routing priority. */
+  resourcesOf(priority: RoutingPriority = 'DEFAULT'): ResourceManager {
+    return priority === 'HIGH' ? this.highResources : this.resources;
+  }
+
   chooseHost(choice: HostChoice): UpstreamHost | undefined {
     if (this.originalDst) return this.originalDst.get(choice.originalDestination);
-    this.hadTraffic = true;
+    if (!this.hadTraffic) {
+      this.hadTraffic = true;
+      this.deps.onFirstTraffic?.(this.name);
+    }
     return this.deps.lb.chooseHost({
       ...(choice.hash !== undefined ? { hash: choice.hash } : {}),
       ...(choice.previous ? { previousHosts: choice.previous as unknown as ReadonlySet<Host>, hostSelectionRetryMaxAttempts: choice.maxAttempts ?? 1 } : {}),
@@ -335,20 +401,20 @@ export class ManagedCluster implements UpstreamCluster {
     }) as ProxyHost | undefined;
   }
 
-  tryStartRequest(): boolean {
-    return this.resources.requests.tryAcquire();
+  tryStartRequest(priority?: RoutingPriority): boolean {
+    return this.resourcesOf(priority).requests.tryAcquire();
   }
 
-  finishRequest(): void {
-    this.resources.requests.release();
+  finishRequest(priority?: RoutingPriority): void {
+    this.resourcesOf(priority).requests.release();
   }
 
-  tryStartRetry(): boolean {
-    return this.resources.retries.tryAcquire();
+  tryStartRetry(priority?: RoutingPriority): boolean {
+    return this.resourcesOf(priority).retries.tryAcquire();
   }
 
-  finishRetry(): void {
-    this.resources.retries.release();
+  finishRetry(priority?: RoutingPriority): void {
+    this.resourcesOf(priority).retries.release();
   }
 
   tryStartConnection(): boolean {
@@ -376,6 +442,8 @@ export class ManagedCluster implements UpstreamCluster {
 
   /** upstream_cx_active and upstream_rq_active, which Envoy computes when stats are read; in the cluster's scope (alt_stat_name). */
   refreshGauges(): void {
+    this.resources.refreshGauges();
+    this.highResources.refreshGauges();
     this.deps.stats.gauge('upstream_cx_active').set(this.activeConnections());
     this.deps.stats.gauge('upstream_rq_active').set(this.hosts.reduce((n, h) => n + h.active, 0));
   }
@@ -387,6 +455,7 @@ export class ManagedCluster implements UpstreamCluster {
     for (const h of this.hosts) h.pool.close();
     this.hosts = [];
     this.originalDst?.close();
+    this.letGo();
   }
 
   /** The cluster was removed or replaced (CDS): no more health checks; exchanges in flight finish, idle connections close. */
@@ -395,6 +464,31 @@ export class ManagedCluster implements UpstreamCluster {
     this.outlier?.close();
     for (const h of this.hosts) h.pool.drain();
     this.originalDst?.close();
+    this.letGo();
+  }
+
+  /** A worker: the primary's health check flipped this host. False when the host is not (or no longer) here. */
+  applyHealthVerdict(address: string, port: number, failed: boolean): boolean {
+    if (!this.followsHealth) return false;
+    const host = this.hosts.find((h) => h.address === address && h.port === port);
+    if (!host || host.failedActiveHc === failed) return false;
+    host.failedActiveHc = failed;
+    this.rebuild();
+    return true;
+  }
+
+  /** The primary: a worker carried this cluster's first request, so its checks run at `interval` now. */
+  markTraffic(): void {
+    this.hadTraffic = true;
+  }
+
+  /** Its shared counts stay with the exchanges still in flight, counted locally; the slot is free for reuse. */
+  private letGo(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.resources.detach();
+    this.highResources.detach();
+    this.deps.onGone?.(this);
   }
 
   private updateMembership(): void {

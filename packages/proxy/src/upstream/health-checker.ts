@@ -133,6 +133,8 @@ export interface HealthCheckerDeps {
   readonly probe: Probe;
   /** Called after a host flips, so the cluster rebuilds its load balancer. */
   readonly onChange: () => void;
+  /** Called with the host that flipped (the primary hands verdicts to its workers). */
+  readonly onVerdict?: (host: HealthCheckedHost) => void;
   /** Whether the cluster has carried traffic (else no_traffic_interval applies). */
   readonly hadTraffic: () => boolean;
   /** `cluster.<name>.health_check`. */
@@ -194,7 +196,7 @@ class Session {
     }
     this.first = false;
     const flipped = wasFailed !== host.failedActiveHc;
-    if (flipped) this.checker.flipped();
+    if (flipped) this.checker.flipped(host);
     return flipped;
   }
 }
@@ -272,8 +274,9 @@ export class HealthChecker {
   }
 
   /** @internal */
-  flipped(): void {
+  flipped(host: HealthCheckedHost): void {
     this.updateGauge();
+    this.deps.onVerdict?.(host);
     this.deps.onChange();
   }
 

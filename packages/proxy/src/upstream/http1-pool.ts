@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, UpstreamError, type ConnPool, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
 
 type PooledSocket = net.Socket & { _httpMessage?: http.ClientRequest | null };
 
@@ -19,10 +19,11 @@ export class Http1Pool implements ConnPool {
   private readonly agent: http.Agent;
   /** Requests sent on each socket, for max_requests_per_connection. */
   private readonly uses = new WeakMap<net.Socket, number>();
-  /** Sockets past max_connection_duration: they close after the exchange in flight. */
+  /** Sockets draining (past max_connection_duration or max_requests_per_connection): they close after the exchange in flight. */
   private readonly expired = new WeakSet<net.Socket>();
   private readonly seen = new WeakSet<net.Socket>();
   private draining = false;
+  private readonly counters: PoolCounters;
 
   constructor(
     private readonly host: string,
@@ -42,21 +43,25 @@ export class Http1Pool implements ConnPool {
       ...(limits.localAddress ? { localAddress: limits.localAddress } : {}),
     };
     this.agent = tlsOptions ? new https.Agent({ ...agentOptions, ...tlsOptions }) : new http.Agent(agentOptions);
+    this.counters = limits.counters ?? poolCounters();
   }
 
   async request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
     const { connections, pendingRequests } = this.limits.resources;
-    if (!connections.tryAcquire()) {
-      if (!pendingRequests.tryAcquire()) throw new UpstreamError('overflow', 'pending requests overflow');
-      const granted = await connections.wait(signal);
-      pendingRequests.release();
-      if (!granted) throw new UpstreamError('timeout', 'upstream request timeout');
-    }
-    return this.send(req, body, signal);
+    if (connections.tryAcquire()) return this.send(req, body, signal, true);
+    // Envoy opens one connection to a host with none even past max_connections (other hosts, or other
+    // workers, hold the units), so its pending requests can always be served.
+    if (this.activeConnections() === 0) return this.send(req, body, signal, false);
+    if (!pendingRequests.tryAcquire()) throw new UpstreamError('overflow', 'pending requests overflow');
+    const granted = await connections.wait(signal);
+    pendingRequests.release();
+    // Timed out in the queue: the host was never asked (outlier detection is not told).
+    if (!granted) throw new UpstreamError('timeout', 'upstream request timeout', true);
+    return this.send(req, body, signal, true);
   }
 
-  /** Sends on a connection the caller holds a `connections` unit for; the unit goes back when the exchange ends. */
-  private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  /** Sends the request; `holdsUnit`: the caller took a `connections` unit, which goes back when the exchange ends. */
+  private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const r = (this.tlsOptions ? https : http).request({
         host: this.host,
@@ -69,7 +74,7 @@ export class Http1Pool implements ConnPool {
         timeout: this.limits.connectTimeoutMs,
         maxHeaderSize: this.limits.maxResponseHeadersBytes ?? DEFAULT_MAX_RESPONSE_HEADERS_BYTES,
       });
-      r.once('close', () => this.limits.resources.connections.release());
+      if (holdsUnit) r.once('close', () => this.limits.resources.connections.release());
       let connected = false;
       r.on('socket', (s) => {
         if (!this.seen.has(s)) this.onNewSocket(s);
@@ -93,13 +98,21 @@ export class Http1Pool implements ConnPool {
     });
   }
 
-  /** A new connection: TCP keep-alive as configured, and its max_connection_duration timer. */
+  /** A new connection: TCP keep-alive as configured, its idle_timeout count and its max_connection_duration timer. */
   private onNewSocket(s: PooledSocket): void {
     this.seen.add(s);
     if (this.limits.tcpKeepalive) s.setKeepAlive(true, this.limits.tcpKeepalive.timeMs ?? 0);
+    // The agent destroys a free socket (one without a request) when its timeout fires: idle_timeout.
+    // A busy socket's timeout is the request's connect timer, not an idle close.
+    s.on('timeout', () => {
+      if (!s._httpMessage) this.counters.upstream_cx_idle_timeout.value++;
+    });
     const duration = this.limits.maxConnectionDurationMs ?? 0;
     if (duration <= 0) return;
     const timer = setTimeout(() => {
+      // One already draining (pool drain, max_requests_per_connection) is not counted, as in Envoy.
+      if (this.draining || this.expired.has(s)) return;
+      this.counters.upstream_cx_max_duration_reached.value++;
       this.expired.add(s);
       // Busy: closes once its response ends. Idle: closes now.
       if (s._httpMessage) s._httpMessage.shouldKeepAlive = false;
@@ -122,7 +135,10 @@ export class Http1Pool implements ConnPool {
     if (max <= 0) return;
     const n = (this.uses.get(s) ?? 0) + 1;
     this.uses.set(s, n);
-    if (n >= max) r.shouldKeepAlive = false;
+    if (n < max) return;
+    r.shouldKeepAlive = false;
+    this.expired.add(s);
+    this.counters.upstream_cx_max_requests.value++;
   }
 
   activeConnections(): number {

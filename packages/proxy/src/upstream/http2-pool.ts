@@ -6,7 +6,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, UpstreamError, type ConnPool, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
 
 /** Envoy's default http2_protocol_options.max_concurrent_streams. */
 const DEFAULT_MAX_CONCURRENT_STREAMS = 2_147_483_647;
@@ -44,6 +44,7 @@ export class Http2Pool implements ConnPool {
   /** Requests waiting for a stream slot (each holds a pending-request unit). */
   private readonly waiters: Waiter[] = [];
   private draining = false;
+  private readonly counters: PoolCounters;
 
   constructor(
     private readonly host: string,
@@ -51,7 +52,9 @@ export class Http2Pool implements ConnPool {
     private readonly limits: PoolLimits,
     /** Upstream TLS: the session runs over tls.connect with exactly these options (SNI and ALPN as configured). */
     private readonly tlsOptions?: tls.ConnectionOptions,
-  ) {}
+  ) {
+    this.counters = limits.counters ?? poolCounters();
+  }
 
   /** Streams a session takes: max_concurrent_streams, or less if the peer's SETTINGS say so. */
   private capacity(s: PooledSession): number {
@@ -92,7 +95,7 @@ export class Http2Pool implements ConnPool {
       if (h2?.connectionWindowSize !== undefined) s.setLocalWindowSize(h2.connectionWindowSize);
     });
     const duration = this.limits.maxConnectionDurationMs ?? 0;
-    const durationTimer = duration > 0 ? setTimeout(() => this.retire(pooled), duration).unref() : undefined;
+    const durationTimer = duration > 0 ? setTimeout(() => this.retire(pooled, this.counters.upstream_cx_max_duration_reached), duration).unref() : undefined;
     s.on('close', () => {
       settled();
       clearTimeout(durationTimer);
@@ -109,10 +112,20 @@ export class Http2Pool implements ConnPool {
     return pooled;
   }
 
-  /** GOAWAY: the streams in flight finish, no new ones start, then the session closes. */
-  private retire(s: PooledSession): void {
+  /**
+   * GOAWAY: the streams in flight finish, no new ones start, then the session closes. `reason`
+   * counts why (max duration, max requests), once per session: one already draining is not counted.
+   * `last`, a stream just requested: nghttp2 sends the GOAWAY before that stream's HEADERS, and a
+   * peer that answers a GOAWAY with its own (Node's server does) then refuses the stream it has not
+   * seen yet (REFUSED_STREAM). So the GOAWAY waits until the peer has answered that stream.
+   */
+  private retire(s: PooledSession, reason?: { value: number }, last?: http2.ClientHttp2Stream): void {
+    if (reason && !s.draining && !this.draining) reason.value++;
     s.draining = true;
-    s.session.close();
+    const close = () => s.session.close();
+    if (!last) return close();
+    last.once('response', close);
+    last.once('close', close);
   }
 
   /** A session with a free stream slot, a new one if the circuit breakers allow, else undefined. */
@@ -144,7 +157,8 @@ export class Http2Pool implements ConnPool {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         pendingRequests.release();
-        reject(new UpstreamError('timeout', 'upstream request timeout'));
+        // Timed out in the queue: the host was never asked (outlier detection is not told).
+        reject(new UpstreamError('timeout', 'upstream request timeout', true));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
@@ -208,7 +222,8 @@ export class Http2Pool implements ConnPool {
       const max = this.limits.maxRequestsPerConnection ?? 0;
       // A request that chose this host just before it left, or the last one a session may carry:
       // the session closes once its streams end.
-      if (this.draining || (max > 0 && s.started >= max)) this.retire(s);
+      if (this.draining) this.retire(s, undefined, stream);
+      else if (max > 0 && s.started >= max) this.retire(s, this.counters.upstream_cx_max_requests, stream);
     });
   }
 
@@ -222,7 +237,12 @@ export class Http2Pool implements ConnPool {
   private armIdle(s: PooledSession): void {
     if (s.streams !== 0 || !s.usable || s.idleTimer) return;
     const idle = this.limits.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
-    if (idle > 0) s.idleTimer = setTimeout(() => s.session.close(), idle).unref();
+    if (idle > 0) {
+      s.idleTimer = setTimeout(() => {
+        this.counters.upstream_cx_idle_timeout.value++;
+        s.session.close();
+      }, idle).unref();
+    }
   }
 
   activeConnections(): number {

@@ -1,5 +1,6 @@
 // The connection pool seam: what the router asks of a pool to one upstream host, the limits a pool
 // enforces (the cluster's circuit breakers and protocol options) and how an exchange can fail.
+import type { StatScope } from '../stats/stat-store.js';
 import type { ResourceManager } from './circuit-breaker.js';
 
 export type UpstreamProtocol = 'http1' | 'http2';
@@ -9,6 +10,23 @@ export const DEFAULT_MAX_RESPONSE_HEADERS_BYTES = 60 * 1024;
 
 /** Envoy's default upstream idle_timeout (common_http_protocol_options.idle_timeout): 1 hour. */
 export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** The cluster stats (`cluster.<name>.`) the pools move when they close a connection of their own accord. */
+export interface PoolCounters {
+  /** Closed after common_http_protocol_options.idle_timeout without a request. */
+  readonly upstream_cx_idle_timeout: { value: number };
+  /** Drained at max_connection_duration (not counted for one already draining, as Envoy). */
+  readonly upstream_cx_max_duration_reached: { value: number };
+  /** Drained once it carried max_requests_per_connection requests. */
+  readonly upstream_cx_max_requests: { value: number };
+}
+
+const POOL_COUNTER_NAMES = ['upstream_cx_idle_timeout', 'upstream_cx_max_duration_reached', 'upstream_cx_max_requests'] as const;
+
+/** The pools' counters in the cluster's scope; without a scope, counters no one reads. */
+export function poolCounters(scope?: StatScope): PoolCounters {
+  return Object.fromEntries(POOL_COUNTER_NAMES.map((n) => [n, scope ? scope.counter(n) : { value: 0 }])) as unknown as PoolCounters;
+}
 
 export interface PoolLimits {
   readonly connectTimeoutMs: number;
@@ -30,6 +48,8 @@ export interface PoolLimits {
   readonly tcpKeepalive?: { readonly timeMs?: number | undefined };
   /** The largest response header block accepted (default 60 KiB, as Envoy). */
   readonly maxResponseHeadersBytes?: number;
+  /** The cluster's connection-lifetime counters (the cluster passes its own; absent: uncounted). */
+  readonly counters?: PoolCounters;
 }
 
 export interface UpstreamRequest {
@@ -59,6 +79,8 @@ export class UpstreamError extends Error {
   constructor(
     readonly failure: UpstreamFailure,
     message: string,
+    /** The request never left the pool's queue (a timeout while pending): the host saw nothing of it. */
+    readonly queued = false,
   ) {
     super(message);
   }

@@ -1,13 +1,14 @@
 // Non-terminal network filters on a filter chain (those before http_connection_manager or
-// tcp_proxy) and a cluster's upstream network filters (Cluster.filters). istiod sends exactly one
-// of each kind: istio.metadata_exchange. Anything else is refused with its path, so the update is
-// NACKed, as Envoy refuses an unknown filter.
+// tcp_proxy) and a cluster's upstream network filters (Cluster.filters, run by tcp_proxy on its
+// upstream connections). istiod sends exactly one of each kind: istio.metadata_exchange. Anything
+// else is refused with its path, so the update is NACKed, as Envoy refuses an unknown filter.
 import type { AnyMessage, ProtoRegistry } from '@weft/api';
 import type { IssueCollector } from '@weft/base';
 import type { NetworkFilter } from '../../../listener/listener-manager.js';
 import type { StatScope } from '../../../stats/stat-store.js';
 import { filterTypeUrl, unpackFilterConfig } from '../filter-type.js';
-import { METADATA_EXCHANGE_TYPE, MetadataExchangeFilter, mxFrame, type MetadataExchangeConfig } from './metadata_exchange/metadata-exchange-filter.js';
+import type { UpstreamConnectionHook } from '../../../upstream/upstream-cluster.js';
+import { exchangeMetadata, METADATA_EXCHANGE_TYPE, MetadataExchangeFilter, mxFrame, type MetadataExchangeConfig, type MetadataExchangeSide } from './metadata_exchange/metadata-exchange-filter.js';
 
 interface FilterInput {
   readonly name: string;
@@ -61,16 +62,47 @@ export function wrapNetworkFilters(filters: readonly FilterInput[], terminal: Ne
   return ok ? wrapped : undefined;
 }
 
+/** What a cluster's upstream filters need: this node's frame and the cluster's stats (`cluster.<name>`). */
+export interface ClusterFilterDeps {
+  readonly frame?: Buffer | undefined;
+  readonly stats?: StatScope | undefined;
+}
+
 /**
- * Checks a cluster's upstream network filters (Cluster.filters). istio.metadata_exchange is
- * accepted; it takes effect only on upstream mTLS connections that negotiate its ALPN, which the
- * upstream transport must run (see docs/components/proxy.md) — on plaintext clusters it is a no-op.
+ * A cluster's upstream network filters (Cluster.filters) as the hook tcp_proxy runs on each new
+ * upstream connection; problems go to `issues` under `filters[i]`. istio.metadata_exchange runs the
+ * client side of the exchange (istio/proxy's upstream filter): on an upstream TLS connection that
+ * negotiated its `protocol` it writes this node's frame and takes the peer's off the stream before
+ * the application bytes; otherwise (plaintext, another ALPN) it does nothing. Undefined when the
+ * cluster has no filters or one is refused.
  */
-export function checkClusterFilters(registry: ProtoRegistry, filters: readonly FilterInput[] | undefined, issues: IssueCollector): void {
+export function clusterFilters(registry: ProtoRegistry, filters: readonly FilterInput[] | undefined, deps: ClusterFilterDeps, issues: IssueCollector): UpstreamConnectionHook | undefined {
+  const sides: MetadataExchangeSide[] = [];
+  let ok = true;
   (filters ?? []).forEach((f, i) => {
     const at = issues.at('filters', i);
     const type = filterTypeUrl(registry, f.typed_config);
-    if (type !== METADATA_EXCHANGE_TYPE || !f.typed_config) return at.error(`upstream network filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
-    unpackFilterConfig(registry, f.typed_config, (m) => at.at('typed_config').error(m));
+    if (type !== METADATA_EXCHANGE_TYPE || !f.typed_config) {
+      ok = false;
+      return at.error(`upstream network filter ${f.name} (${type ?? 'no typed_config'}) is not supported`);
+    }
+    const config = unpackFilterConfig<MetadataExchangeConfig>(registry, f.typed_config, (m) => at.at('typed_config').error(m));
+    if (!config) ok = false;
+    else sides.push({ protocol: config.protocol ?? '', frame: deps.frame, stats: deps.stats });
   });
+  if (!ok || sides.length === 0) return undefined;
+  // In their order, each once the one before has finished with the connection.
+  return (socket, ready) => {
+    const next = (i: number): void => {
+      const side = sides[i];
+      if (!side) return ready(true);
+      exchangeMetadata(socket, side, (outcome) => (outcome === 'closed' ? ready(false) : next(i + 1)));
+    };
+    next(0);
+  };
+}
+
+/** Checks a cluster's upstream network filters (Cluster.filters): unknown ones are refused with their path. */
+export function checkClusterFilters(registry: ProtoRegistry, filters: readonly FilterInput[] | undefined, issues: IssueCollector): void {
+  clusterFilters(registry, filters, {}, issues);
 }

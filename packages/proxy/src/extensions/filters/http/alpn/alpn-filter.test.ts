@@ -42,6 +42,16 @@ describe('istio.alpn', () => {
     expect(upstreamAlpnOverride(ctx)).toEqual(expected);
   });
 
+  it.each([
+    ['HTTP/2', ['istio-h2', 'istio', 'h2']],
+    ['HTTP/1.1', ['istio-http/1.1', 'istio', 'http/1.1']],
+  ] as const)('a use_downstream_protocol_config cluster gets the ALPN of the downstream protocol (%s)', (protocol, expected) => {
+    const downstream = createAlpnFilter(byProtocol, lookup({ d: { protocol: 'http1', poolProtocol: 'downstream' } }));
+    const ctx = { decision: { kind: 'forward', cluster: 'd' }, protocol } as unknown as RoutedStream;
+    downstream.decode(ctx);
+    expect(upstreamAlpnOverride(ctx)).toEqual(expected);
+  });
+
   it('refuses an empty protocol name, with its path', () => {
     const issues = new IssueCollector('typed_config');
     checkAlpnConfig({ alpn_override: [{ upstream_protocol: 'HTTP2', alpn_override: ['h2', ''] }] }, issues);

@@ -4,13 +4,15 @@
 // and the plain protocol), so the server-side sidecar can tell mesh mTLS from other TLS. A cluster
 // whose `istio` filter metadata says `alpn_override: "false"` (non-mesh TLS) keeps its own ALPN.
 //
-// The choice is recorded per stream (upstreamAlpnOverride). Envoy hands it to the upstream TLS
-// transport socket as filter state (envoy.network.application_protocols), and connection pools are
-// keyed by it; in weft-proxy the router and the upstream TLS context read upstreamAlpnOverride(ctx)
-// for that (see docs/components/proxy.md, "istio.alpn").
+// The choice is recorded per stream. Envoy hands it to the upstream TLS transport socket as filter
+// state (envoy.network.application_protocols) and keys connection pools by it; weft-proxy keeps that
+// filter state in upstream/application-protocols.ts, the router (and the upgrade tunnel) put it in
+// the pool key, and the host's pool for that key offers this list instead of the TLS context's
+// alpn_protocols (HostPools in upstream/conn-pool.ts; docs/components/proxy.md, "istio.alpn").
 import type { IssueCollector } from '@weft/base';
 import type { RoutedStream } from '../../../../http/connection-manager.js';
 import type { FilterStatus, HttpFilter } from '../../../../http/http-filter.js';
+import { setUpstreamApplicationProtocols, upstreamApplicationProtocols } from '../../../../upstream/application-protocols.js';
 import type { ClusterLookup } from '../../../../upstream/upstream-cluster.js';
 
 export const ALPN_FILTER = 'istio.alpn';
@@ -26,15 +28,13 @@ export interface AlpnFilterConfig {
 /** What the filter reads of a cluster beyond the router's seam (ManagedCluster has both). */
 interface ClusterFacts {
   readonly protocol?: 'http1' | 'http2';
+  /** 'downstream' for use_downstream_protocol_config: the upstream speaks the downstream's protocol. */
+  readonly poolProtocol?: 'http1' | 'http2' | 'downstream';
   readonly config?: { readonly metadata?: { readonly filter_metadata?: Record<string, unknown> } | null };
 }
 
-const overrides = new WeakMap<object, readonly string[]>();
-
 /** The ALPN list istio.alpn chose for this stream's upstream TLS connections; undefined = the cluster's own. */
-export function upstreamAlpnOverride(ctx: object): readonly string[] | undefined {
-  return overrides.get(ctx);
-}
+export const upstreamAlpnOverride: (ctx: object) => readonly string[] | undefined = upstreamApplicationProtocols;
 
 const PROTOCOLS: readonly AlpnUpstreamProtocol[] = ['HTTP10', 'HTTP11', 'HTTP2'];
 
@@ -68,11 +68,13 @@ export function createAlpnFilter(byProtocol: ReadonlyMap<AlpnUpstreamProtocol, r
       if (byProtocol.size === 0 || ctx.decision.kind !== 'forward') return 'continue';
       const cluster = clusters.get(ctx.decision.cluster) as ClusterFacts | undefined;
       if (!cluster || overrideDisabled(cluster)) return 'continue';
-      // Envoy's upstreamHttpProtocol: HTTP/2 when the cluster configures it, else HTTP/1.1 (HTTP/1.0
-      // only under use_downstream_protocol_config, which weft's clusters do not offer yet).
-      const protocol: AlpnUpstreamProtocol = cluster.protocol === 'http2' ? 'HTTP2' : 'HTTP11';
+      // Envoy's upstreamHttpProtocol: the downstream's protocol under use_downstream_protocol_config,
+      // else HTTP/2 when the cluster configures it, else HTTP/1.1. (An HTTP/1.0 downstream request
+      // counts as HTTP/1.1 here: weft's streams do not carry the minor version.)
+      const h2 = cluster.poolProtocol === 'downstream' ? ctx.protocol === 'HTTP/2' : cluster.protocol === 'http2';
+      const protocol: AlpnUpstreamProtocol = h2 ? 'HTTP2' : 'HTTP11';
       const list = byProtocol.get(protocol);
-      if (list && list.length > 0) overrides.set(ctx, list);
+      if (list) setUpstreamApplicationProtocols(ctx, list);
       return 'continue';
     },
   };

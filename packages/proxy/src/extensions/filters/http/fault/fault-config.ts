@@ -1,11 +1,14 @@
 // envoy.extensions.filters.http.fault.v3.HTTPFault compiled once: fixed or header-controlled
 // delays, aborts (HTTP or gRPC status) and response rate limits, each with its percentage (unset
 // is 0%, as in Envoy); the request must match upstream_cluster, downstream_nodes and headers.
-// Every problem is reported with its path; the runtime keys need no runtime layer (their defaults,
-// the configured values, apply).
+// Every problem is reported with its path, for the filter's own config (LDS) and for per-route
+// configs in typed_per_filter_config (RDS, through checkFaultPerRoute); the runtime keys need no
+// runtime layer (their defaults, the configured values, apply).
 import type { IssueCollector } from '@weft/base';
 import { acceptNotEnforced } from '../../../../config/not-enforced.js';
-import { compileHeaderMatchers, type HeaderMatch } from '../../../../router/index.js';
+import { compileHeaderMatchers, type HeaderMatch, type PerFilterConfigCheck } from '../../../../router/index.js';
+
+export const HTTP_FAULT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 
 export interface FractionConfig {
   numerator: number;
@@ -79,9 +82,10 @@ export function compileFaultConfig(config: FaultConfig, issues: IssueCollector):
     const percentage = fraction(a.percentage, at.at('percentage'));
     if (a.error_type === 'header_abort' || a.header_abort) out.abort = { status: { header: true }, percentage };
     else if (a.error_type === 'grpc_status' && a.grpc_status !== undefined) out.abort = { status: { grpc: a.grpc_status }, percentage };
-    else if (a.http_status !== undefined && a.http_status !== 0) {
-      if (a.http_status < 200 || a.http_status >= 600) at.at('http_status').error(`${a.http_status} is not in [200, 600)`);
-      out.abort = { status: { http: a.http_status }, percentage };
+    else if (a.error_type === 'http_status' || (a.http_status !== undefined && a.http_status !== 0)) {
+      const status = a.http_status ?? 0;
+      if (status < 200 || status >= 600) at.at('http_status').error(`${status} is not in [200, 600)`);
+      out.abort = { status: { http: status }, percentage };
     } else at.error('one of http_status, grpc_status and header_abort is required');
   }
   const r = config.response_rate_limit;
@@ -99,4 +103,21 @@ export function compileFaultConfig(config: FaultConfig, issues: IssueCollector):
   if (config.upstream_cluster) out.upstreamCluster = config.upstream_cluster;
   if (config.filter_metadata) acceptNotEnforced(issues, 'filter_metadata', 'no access log reads fault dynamic metadata');
   return out;
+}
+
+/**
+ * The route table's check of a per-route HTTPFault (typed_per_filter_config): decoded and compiled
+ * as the filter will compile it, so a bad one fails the route configuration with its path.
+ */
+export function checkFaultPerRoute(unpack: (any: Parameters<PerFilterConfigCheck>[0]) => unknown): PerFilterConfigCheck {
+  return (any, issues) => {
+    let config: FaultConfig;
+    try {
+      config = unpack(any) as FaultConfig;
+    } catch (e) {
+      issues.error(`cannot decode HTTPFault: ${(e as Error).message}`);
+      return;
+    }
+    compileFaultConfig(config, issues);
+  };
 }

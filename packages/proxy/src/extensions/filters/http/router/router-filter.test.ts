@@ -5,14 +5,15 @@ import { compileHeaderMatcher, createRequestHead, type ForwardDecision, type Hea
 import { IssueCollector } from '@weft/base';
 import { compileHeaderMutations } from '../../../../router/header-mutation.js';
 import { UpstreamError, type ConnPool, type UpstreamRequest, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
-import type { ClusterCounters, UpstreamCluster, UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterCounters, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { DEFAULT_ROUTER_CONFIG, type RouterConfig } from './router-config.js';
 import { createRouterFilter } from './router-filter.js';
 
 type Answer = (signal: AbortSignal) => Promise<UpstreamResponse>;
 
 const COUNTERS = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_rq_tx_reset', 'upstream_cx_destroy_local_with_active_rq', 'upstream_cx_total', 'upstream_cx_overflow'];
 
-function fakeCluster(answers: Answer[]) {
+function fakeCluster(answers: Answer[], opts: { hostname?: string } = {}) {
   const counters = Object.fromEntries(COUNTERS.map((n) => [n, { value: 0 }])) as unknown as ClusterCounters & Record<string, { value: number }>;
   const results: number[] = [];
   const sent: { req: UpstreamRequest; body: string | undefined }[] = [];
@@ -38,6 +39,7 @@ function fakeCluster(answers: Answer[]) {
     address: '10.0.0.7',
     port: 8080,
     pool,
+    ...(opts.hostname ? { hostname: opts.hostname } : {}),
     get active() {
       return active;
     },
@@ -46,19 +48,21 @@ function fakeCluster(answers: Answer[]) {
     end: () => void active--,
   };
   let requests = 0;
+  /** The priority of every circuit-breaker call: request start/finish, retry start/finish. */
+  const priorities: string[] = [];
   const cluster: UpstreamCluster = {
     name: 'c',
     counters,
     chooseHost: () => host,
-    tryStartRequest: () => (requests++, true),
-    finishRequest: () => void requests--,
+    tryStartRequest: (p) => (priorities.push(`start:${p}`), requests++, true),
+    finishRequest: (p) => void (priorities.push(`finish:${p}`), requests--),
     tryStartConnection: () => true,
     finishConnection: () => undefined,
-    tryStartRetry: () => true,
-    finishRetry: () => undefined,
+    tryStartRetry: (p) => (priorities.push(`retry:${p}`), true),
+    finishRetry: (p) => void priorities.push(`retried:${p}`),
     recordStatus: () => undefined,
   };
-  return { cluster, counters, results, sent, host, calls: () => calls, requests: () => requests };
+  return { cluster, counters, results, sent, host, priorities, calls: () => calls, requests: () => requests };
 }
 
 function policy(over: Partial<RetryPolicy> = {}): RetryPolicy {
@@ -144,8 +148,8 @@ function ended(): PassThrough {
   return p;
 }
 
-async function route(f: ReturnType<typeof fakeCluster>, s: ReturnType<typeof fakeStream>): Promise<void> {
-  await createRouterFilter({ clusters: { get: () => f.cluster } }).decode(s.ctx);
+async function route(f: ReturnType<typeof fakeCluster>, s: ReturnType<typeof fakeStream>, config?: Partial<RouterConfig>): Promise<void> {
+  await createRouterFilter({ clusters: { get: () => f.cluster }, ...(config ? { config: { ...DEFAULT_ROUTER_CONFIG, ...config } } : {}) }).decode(s.ctx);
 }
 
 describe('router filter', () => {
@@ -399,6 +403,120 @@ describe('router filter', () => {
       await route(f, s);
       expect(f.sent.map((x) => x.req.headers['x-envoy-attempt-count'])).toEqual(['1', '2']);
       expect(s.response.sentHeaders?.['x-envoy-attempt-count']).toBe('2');
+    });
+  });
+
+  describe('outlier detection', () => {
+    it('reports a per-try timeout and the route timeout as LOCAL_ORIGIN_TIMEOUT (-1), a reset as LOCAL_ORIGIN_FAILURE (0)', async () => {
+      const perTry = fakeCluster([hang]);
+      await route(perTry, fakeStream({ retry: policy({ numRetries: 1, perTryTimeoutMs: 10 }), decision: { timeoutMs: 10_000 } }));
+      expect(perTry.results).toEqual([LOCAL_ORIGIN_TIMEOUT, LOCAL_ORIGIN_TIMEOUT]);
+      const global = fakeCluster([hang]);
+      await route(global, fakeStream({ decision: { timeoutMs: 10 } }));
+      expect(global.results).toEqual([LOCAL_ORIGIN_TIMEOUT]);
+      const reset = fakeCluster([() => Promise.reject(new UpstreamError('reset', 'socket hang up'))]);
+      await route(reset, fakeStream());
+      expect(reset.results).toEqual([LOCAL_ORIGIN_FAILURE]);
+    });
+
+    it('tells the detector nothing of a request that timed out in the pool queue (the host never saw it)', async () => {
+      const queued = fakeCluster([() => Promise.reject(new UpstreamError('timeout', 'upstream request timeout', true))]);
+      await route(queued, fakeStream());
+      expect(queued.results).toEqual([]);
+    });
+  });
+
+  describe('route priority', () => {
+    it.each(['DEFAULT', 'HIGH'] as const)('takes requests and retries from the %s circuit breakers', async (priority) => {
+      const f = fakeCluster([status(503), status(200)]);
+      await route(f, fakeStream({ retry: policy({ numRetries: 1 }), decision: { priority } }));
+      expect(f.priorities).toEqual([`start:${priority}`, `retry:${priority}`, `retried:${priority}`, `finish:${priority}`]);
+    });
+  });
+
+  describe('auto_host_rewrite', () => {
+    it('sets :authority to the chosen host\'s hostname, and appends the original to x-forwarded-host', async () => {
+      const f = fakeCluster([status(200)], { hostname: 'reviews.internal' });
+      const s = fakeStream({ decision: { autoHostRewrite: true, appendXForwardedHost: true } });
+      await route(f, s);
+      expect(f.sent[0]!.req.authority).toBe('reviews.internal');
+      expect(f.sent[0]!.req.headers['x-forwarded-host']).toBe('web');
+    });
+
+    it.each([
+      ['a host without a hostname', {}, { autoHostRewrite: true }],
+      ['a route without auto_host_rewrite', { hostname: 'reviews.internal' }, { autoHostRewrite: false }],
+    ])('leaves :authority unchanged for %s', async (_what, host, decision) => {
+      const f = fakeCluster([status(200)], host);
+      await route(f, fakeStream({ decision }));
+      expect(f.sent[0]!.req.authority).toBe('web');
+    });
+
+    it('rewrites the authority on retries too', async () => {
+      const f = fakeCluster([status(503), status(200)], { hostname: 'reviews.internal' });
+      await route(f, fakeStream({ retry: policy({ numRetries: 1 }), decision: { autoHostRewrite: true } }));
+      expect(f.sent.map((x) => x.req.authority)).toEqual(['reviews.internal', 'reviews.internal']);
+    });
+  });
+
+  describe('router config', () => {
+    it('adds x-envoy-upstream-service-time, x-envoy-expected-rq-timeout-ms and x-envoy-overloaded by default', async () => {
+      const ok = fakeCluster([status(200)]);
+      const s = fakeStream({ decision: { timeoutMs: 1000 } });
+      await route(ok, s);
+      expect(s.response.sentHeaders?.['x-envoy-upstream-service-time']).toMatch(/^\d+$/);
+      expect(ok.sent[0]!.req.headers['x-envoy-expected-rq-timeout-ms']).toBe('1000');
+      const over = fakeStream();
+      await route(fakeCluster([overflow]), over);
+      expect(over.responseHeaders['x-envoy-overloaded']).toBe('true');
+    });
+
+    it('suppress_envoy_headers: none of those, but x-envoy-attempt-count stays (Envoy adds it whatever the flag)', async () => {
+      const ok = fakeCluster([status(200)]);
+      const s = fakeStream({ decision: { timeoutMs: 1000, includeAttemptCountInRequest: true, includeAttemptCountInResponse: true } });
+      await route(ok, s, { suppressEnvoyHeaders: true });
+      expect(s.response.status).toBe(200);
+      expect(s.response.sentHeaders?.['x-envoy-upstream-service-time']).toBeUndefined();
+      expect(s.response.sentHeaders?.['x-envoy-attempt-count']).toBe('1');
+      expect(ok.sent[0]!.req.headers['x-envoy-expected-rq-timeout-ms']).toBeUndefined();
+      expect(ok.sent[0]!.req.headers['x-envoy-attempt-count']).toBe('1');
+      const over = fakeStream();
+      await route(fakeCluster([overflow]), over, { suppressEnvoyHeaders: true });
+      expect(over.local).toEqual([expect.objectContaining({ status: 503, flag: 'UO' })]);
+      expect(over.responseHeaders['x-envoy-overloaded']).toBeUndefined();
+    });
+
+    it('strict_check_headers: an invalid value is answered 400 IH naming it, and nothing goes upstream', async () => {
+      const f = fakeCluster([status(200)]);
+      const s = fakeStream({ headers: { 'x-envoy-max-retries': '3.0' }, edgeRequest: false });
+      await route(f, s, { strictCheckHeaders: ['x-envoy-max-retries'] });
+      expect(s.local).toEqual([{ status: 400, body: "invalid header 'x-envoy-max-retries' with value '3.0'", flag: 'IH' }]);
+      expect(f.calls()).toBe(0);
+      expect(f.requests()).toBe(0);
+      const valid = fakeStream({ headers: { 'x-envoy-max-retries': '3' }, edgeRequest: false });
+      await route(f, valid, { strictCheckHeaders: ['x-envoy-max-retries'] });
+      expect(valid.response.status).toBe(200);
+    });
+
+    it('respect_expected_rq_timeout: a trusted x-envoy-expected-rq-timeout-ms bounds the request (504 UT)', async () => {
+      const f = fakeCluster([hang]);
+      const s = fakeStream({ headers: { 'x-envoy-expected-rq-timeout-ms': '20' }, edgeRequest: false, decision: { timeoutMs: 60_000 } });
+      await route(f, s, { respectExpectedRqTimeout: true });
+      expect(s.local).toEqual([{ status: 504, body: 'upstream request timeout', flag: 'UT' }]);
+    });
+
+    it.each<[string, Partial<RouterConfig>, Record<string, string>, number[]]>([
+      ['counts response codes by default', {}, {}, [503, 200]],
+      ['counts none with dynamic_stats false', { dynamicStats: false }, {}, []],
+      ['counts none for gRPC with suppress_grpc_request_failure_code_stats', { suppressGrpcRequestFailureCodeStats: true }, { 'content-type': 'application/grpc' }, []],
+      ['still counts plain HTTP with suppress_grpc_request_failure_code_stats', { suppressGrpcRequestFailureCodeStats: true }, {}, [503, 200]],
+    ])('%s', async (_what, config, headers, counted) => {
+      const f = fakeCluster([status(503), status(200)]);
+      const codes: number[] = [];
+      Object.assign(f.cluster, { recordStatus: (c: number) => void codes.push(c) });
+      await route(f, fakeStream({ headers, method: 'POST', retry: policy({ numRetries: 1 }) }), config);
+      expect(f.calls()).toBe(2);
+      expect(codes).toEqual(counted);
     });
   });
 });

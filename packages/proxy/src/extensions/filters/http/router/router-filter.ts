@@ -2,19 +2,26 @@
 // with timeouts (504 UT), retries (URX), circuit breakers (503 UO), no healthy host (503 UH),
 // connection failures (503 UF), mirroring, and the x-envoy-* headers Envoy sets and reads. A stream
 // that ends first (downstream gone, max_stream_duration, idle_timeout) cancels its upstream attempt.
+// The filter's own config (router-config.ts) decides which x-envoy-* headers it adds, which request
+// headers it checks strictly, whether an egress proxy's expected timeout is honoured, and which
+// response-code stats it charges. An upgrade (WebSocket) is tunnelled in the router's place (http/upgrade.ts).
 import type { Readable } from 'node:stream';
 import type { RoutedStream } from '../../../../http/connection-manager.js';
 import { downstreamResponseHeaders, mutableHeaders, type HeaderMap } from '../../../../http/headers.js';
 import type { FilterStatus, HttpFilter } from '../../../../http/http-filter.js';
 import { applyHeaderMutations, isGrpcRequest, pathWithoutQuery, PREVIOUS_HOSTS, type ForwardDecision, type HeaderMutation, type RetryPolicy } from '../../../../router/index.js';
 import { destinationOf } from '../../../../listener/original-dst.js';
-import { UpstreamError, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
-import type { ClusterLookup, CounterLike, UpstreamCluster, UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { forwardUpgrade } from '../../../../http/upgrade.js';
+import { poolFor, UpstreamError, type ConnPool, type PoolKey, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
+import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup, type CounterLike, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { upstreamApplicationProtocols } from '../../../../upstream/application-protocols.js';
 import { headerFormatInput } from './header-format-input.js';
 import { bodyStream, frameUpstreamBody, type BufferedBody } from './request-body.js';
 import { pacer } from './response-pacer.js';
 import { bufferBody, effectiveRetryPolicy, retryDecision, type AttemptOutcome } from './retry-state.js';
+import { DEFAULT_ROUTER_CONFIG, type RouterConfig } from './router-config.js';
 import { downstreamGone, sleep, StreamGuard, type StreamEnd } from './stream-guard.js';
+import { invalidStrictHeader } from './strict-check-headers.js';
 import { finalTimeouts } from './upstream-timeouts.js';
 
 export interface RouterFilterDeps {
@@ -22,10 +29,18 @@ export interface RouterFilterDeps {
   /** Computes the request hash for ring hash / maglev from the route's hash policies. */
   readonly hashOf?: (ctx: RoutedStream, decision: ForwardDecision) => bigint | undefined;
   readonly random?: () => number;
+  /** The filter's typed_config, compiled (Envoy's defaults when absent). */
+  readonly config?: RouterConfig;
 }
 
 /** Envoy's local reply when a circuit breaker (max_requests, max_pending_requests) refuses a request. */
 const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
+
+/** Envoy's answer to a request the circuit breakers refused: 503 UO, marked `x-envoy-overloaded: true` unless suppress_envoy_headers. */
+function replyOverflow(ctx: RoutedStream, config: RouterConfig): void {
+  if (!config.suppressEnvoyHeaders) ctx.responseHeaders['x-envoy-overloaded'] = 'true';
+  ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
+}
 
 /** Request bodies up to this size are buffered so that retries and mirrors can resend them. */
 const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -40,6 +55,7 @@ const hasFormats = (mutations: readonly HeaderMutation[]): boolean => mutations.
 
 export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
   const random = deps.random ?? Math.random;
+  const config = deps.config ?? DEFAULT_ROUTER_CONFIG;
   return {
     name: 'envoy.filters.http.router',
     async decode(raw): Promise<FilterStatus> {
@@ -56,7 +72,7 @@ export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
         ctx.sendLocalReply(d.status, d.kind === 'direct' ? (d.body ?? '') : '');
         return 'stop';
       }
-      await forward(ctx, d, deps, random);
+      await forward(ctx, d, deps, config, random);
       return 'stop';
     },
   };
@@ -79,11 +95,19 @@ function streamTimedOut(ctx: RoutedStream, why: Exclude<StreamEnd, 'downstream-c
   ctx.sendLocalReply(408, why === 'max-duration' ? 'downstream duration timeout' : 'stream timeout', flag);
 }
 
+/**
+ * auto_host_rewrite: the chosen host's hostname (Endpoint.hostname, or a DNS cluster's DNS name)
+ * becomes `:authority`, set when the host is picked (Envoy does it in onPoolReady, after the route's
+ * own rewrites); a host without one leaves the authority as it was.
+ */
+function autoHost(d: ForwardDecision, host: UpstreamHost): string | undefined {
+  return d.autoHostRewrite && host.hostname ? host.hostname : undefined;
+}
+
 /** The request as the first attempt sends it: route headers, authority rewrites, x-forwarded-host. */
 function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderMap, host: UpstreamHost): string {
   applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers), hasFormats(d.requestHeaderMutations) ? headerFormatInput(ctx, headers, host) : undefined);
-  const hostname = d.autoHostRewrite ? (host as UpstreamHost & { hostname?: string }).hostname : undefined;
-  const authority = d.hostRewrite ?? (hostname || ctx.authority);
+  const authority = autoHost(d, host) ?? d.hostRewrite ?? ctx.authority;
   if (d.appendXForwardedHost && authority !== ctx.authority && ctx.authority) {
     const prior = headers['x-forwarded-host'];
     const list = prior === undefined ? [] : (Array.isArray(prior) ? prior.join(',') : prior).split(',').map((s) => s.trim());
@@ -92,16 +116,31 @@ function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderM
   return authority;
 }
 
-async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilterDeps, random: () => number): Promise<void> {
+/** strict_check_headers, checked (as in Envoy) once the cluster is known: 400 IH for the first invalid header. */
+function rejectInvalidHeader(ctx: RoutedStream, config: RouterConfig): boolean {
+  if (config.strictCheckHeaders.length === 0) return false;
+  const bad = invalidStrictHeader(ctx.upstreamHeaders, config.strictCheckHeaders);
+  if (bad) ctx.sendLocalReply(400, `invalid header '${bad.name}' with value '${bad.value}'`, 'IH');
+  return bad !== undefined;
+}
+
+async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilterDeps, config: RouterConfig, random: () => number): Promise<void> {
   const cluster = deps.clusters.get(d.cluster);
   if (!cluster) {
     ctx.sendLocalReply(d.clusterNotFoundStatus, '', 'NC');
     return;
   }
   ctx.upstreamCluster = cluster.name;
-  if (!cluster.tryStartRequest()) {
+  if (rejectInvalidHeader(ctx, config)) return;
+  if (ctx.upgrade) {
+    forwardUpgrade(ctx, d, ctx.upgrade, deps.clusters, random, { suppressEnvoyHeaders: config.suppressEnvoyHeaders, dynamicStats: config.dynamicStats });
+    return;
+  }
+  // Route priority HIGH counts against the cluster's HIGH circuit breakers and uses its own pools.
+  const priority = d.priority;
+  if (!cluster.tryStartRequest(priority)) {
     cluster.counters.upstream_rq_pending_overflow.value++;
-    ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
+    replyOverflow(ctx, config);
     return;
   }
   const guard = new StreamGuard(ctx, { maxStreamDurationMs: d.maxStreamDurationMs, idleTimeoutMs: d.idleTimeoutMs, onTimeout: (why) => streamTimedOut(ctx, why) });
@@ -113,7 +152,10 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     const headers: HeaderMap = { ...ctx.upstreamHeaders };
     if (ctx.internalRequest !== true) for (const h of d.internalOnlyHeaders) delete headers[h];
     const retry = effectiveRetryPolicy(d.retry, headers, trusted, ctx.head);
-    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, isGrpcRequest(ctx.head), trusted);
+    const grpc = isGrpcRequest(ctx.head);
+    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders });
+    // dynamic_stats and suppress_grpc_request_failure_code_stats: whether responses charge upstream_rq_<code>.
+    const countCodes = config.dynamicStats && !(grpc && config.suppressGrpcRequestFailureCodeStats);
     let buffered: BufferedBody;
     try {
       // A client that waits for 100 Continue sends no body before the upstream's 100: nothing to buffer, it streams.
@@ -131,6 +173,8 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     const tried = new Set<UpstreamHost>();
     let retriesLeft = retry ? retry.numRetries : 0;
     let authority = ctx.authority;
+    // Envoy keys a host's pools by priority and by the ALPN list istio.alpn put in filter state.
+    const key: PoolKey = { priority, alpn: upstreamApplicationProtocols(ctx) };
     for (let attempt = 0; ; attempt++) {
       const usePrevious = retry?.retryHostPredicates.includes(PREVIOUS_HOSTS) ?? false;
       const host = cluster.chooseHost({
@@ -151,31 +195,31 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
         authority = finalizeRequest(ctx, d, headers, host);
         for (const m of d.mirrors) {
           const shadow = m.appendShadowSuffix ? shadowAuthority(authority) : authority;
-          if (random() * 1_000_000 < m.fractionPerMillion && buffered.complete) mirror(deps, m.cluster, ctx, headers, path, shadow, buffered.chunks);
+          if (random() * 1_000_000 < m.fractionPerMillion && buffered.complete) mirror(deps, m.cluster, ctx, { headers, path, authority: shadow, countCodes }, buffered.chunks);
         }
-      }
+      } else authority = autoHost(d, host) ?? authority;
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried.add(host);
-      const outcome = await attempt1(ctx, cluster, host, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
+      const outcome = await attempt1(ctx, cluster, { host, pool: poolFor(host.pool, key), countCodes }, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
       if (outcome.kind === 'cancelled') return;
       const verdict = retryDecision(outcome, retry, retriesLeft, buffered.complete, deadline);
-      if (verdict === 'retry' && cluster.tryStartRetry()) {
+      if (verdict === 'retry' && cluster.tryStartRetry(priority)) {
         retriesLeft--;
         cluster.counters.upstream_rq_retry.value++;
         if (outcome.kind === 'response') outcome.response.body.resume();
         await sleep(Math.min(backoffMs(attempt, retry), Math.max(0, deadline - Date.now())), guard.signal);
-        cluster.finishRetry();
+        cluster.finishRetry(priority);
         if (guard.ended) return;
         continue;
       }
       if (verdict === 'retry') cluster.counters.upstream_rq_retry_overflow.value++;
       const exhausted = verdict === 'retry' || verdict === 'exhausted';
-      streaming = respond(ctx, cluster, d, outcome, exhausted, { headers, host, attempts: attempt + 1, guard });
+      streaming = respond(ctx, cluster, d, outcome, exhausted, { headers, host, attempts: attempt + 1, guard, config });
       return;
     }
   } finally {
     if (!streaming) guard.dispose();
-    cluster.finishRequest();
+    cluster.finishRequest(priority);
   }
 }
 
@@ -186,10 +230,17 @@ function backoffMs(attempt: number, retry: RetryPolicy | undefined): number {
   return Math.min(max, Math.random() * base * 2 ** attempt);
 }
 
+/** The host an attempt goes to, its pool for the stream's key, and whether its response code is counted. */
+interface Target {
+  readonly host: UpstreamHost;
+  readonly pool: ConnPool;
+  readonly countCodes: boolean;
+}
+
 async function attempt1(
   ctx: RoutedStream,
   cluster: UpstreamCluster,
-  host: UpstreamHost,
+  { host, pool, countCodes }: Target,
   headers: HeaderMap,
   path: string,
   authority: string,
@@ -233,10 +284,10 @@ async function attempt1(
   ctx.upstreamHost = `${host.address}:${host.port}`;
   try {
     const body = bodyStream(buffered, () => guard.touch());
-    const response = await host.pool.request({ method: ctx.method, path, authority, headers, ...(ctx.expectContinue ? { onContinue: ctx.expectContinue } : {}) }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
+    const response = await pool.request({ method: ctx.method, path, authority, headers, ...(ctx.expectContinue ? { onContinue: ctx.expectContinue } : {}) }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
     cluster.counters.upstream_rq_total.value++;
     host.recordResult(response.status);
-    cluster.recordStatus(response.status);
+    if (countCodes) cluster.recordStatus(response.status);
     idle?.refresh();
     const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish, signal: controller.signal };
     if (idle) (response.body as Readable).on('data', () => idle.refresh());
@@ -247,7 +298,7 @@ async function attempt1(
       cluster.counters.upstream_rq_total.value++;
       // Envoy resets the upstream stream; an HTTP/1.1 connection with a request on it is closed.
       bump(cluster, 'upstream_rq_tx_reset');
-      if (host.pool.protocol === 'http1') bump(cluster, 'upstream_cx_destroy_local_with_active_rq');
+      if (pool.protocol === 'http1') bump(cluster, 'upstream_cx_destroy_local_with_active_rq');
       return { kind: 'cancelled' };
     }
     const failure = e instanceof UpstreamError ? e.failure : 'reset';
@@ -260,7 +311,10 @@ async function attempt1(
     if (failure === 'timeout') cluster.counters.upstream_rq_timeout.value++;
     else if (failure === 'connect-failure') cluster.counters.upstream_cx_connect_fail.value++;
     else cluster.counters.upstream_rq_rx_reset.value++;
-    if (failure !== 'timeout') host.recordResult(0);
+    // Envoy reports a request or per-try timeout to the outlier detector as LOCAL_ORIGIN_TIMEOUT: a
+    // gateway failure (504) unless split_external_local_origin_errors, then a local-origin failure.
+    // A request that timed out in the pool's queue never reached the host: Envoy tells the detector nothing.
+    if (!(e instanceof UpstreamError && e.queued)) host.recordResult(failure === 'timeout' ? LOCAL_ORIGIN_TIMEOUT : LOCAL_ORIGIN_FAILURE);
     return { kind: 'failure', failure, perTry: failure === 'timeout' && !globalFired && (perTryFired || Date.now() < deadline) };
   } finally {
     host.end();
@@ -272,6 +326,7 @@ interface Sent {
   readonly host: UpstreamHost;
   readonly attempts: number;
   readonly guard: StreamGuard;
+  readonly config: RouterConfig;
 }
 
 /** Answers the downstream; true when the upstream response is now streaming (the guard stays on). */
@@ -284,7 +339,7 @@ function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision
       return false;
     }
     if (outcome.failure === 'overflow') {
-      ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
+      replyOverflow(ctx, sent.config);
       return false;
     }
     const reason = outcome.failure === 'connect-failure' ? 'connection failure' : outcome.failure === 'refused-stream' ? 'remote refused stream reset' : 'connection termination';
@@ -296,7 +351,7 @@ function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision
   Object.assign(out, ctx.responseHeaders);
   const format = hasFormats(d.responseHeaderMutations) ? headerFormatInput(ctx, sent.headers, sent.host, { status: res.status, headers: out }) : undefined;
   applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out), format);
-  out['x-envoy-upstream-service-time'] = String(outcome.serviceTimeMs);
+  if (!sent.config.suppressEnvoyHeaders) out['x-envoy-upstream-service-time'] = String(outcome.serviceTimeMs);
   return pipeResponse(ctx, cluster, res, out, outcome, sent.guard);
 }
 
@@ -354,7 +409,15 @@ function shadowAuthority(authority: string): string {
   return `${m?.[1] ?? authority}-shadow${m?.[2] ?? ''}`;
 }
 
-function mirror(deps: RouterFilterDeps, clusterName: string, ctx: RoutedStream, headers: HeaderMap, path: string, authority: string, chunks: Buffer[]): void {
+/** What a shadow request sends, and whether its response code is counted (the router's config applies to shadows too). */
+interface Shadow {
+  readonly headers: HeaderMap;
+  readonly path: string;
+  readonly authority: string;
+  readonly countCodes: boolean;
+}
+
+function mirror(deps: RouterFilterDeps, clusterName: string, ctx: RoutedStream, { headers, path, authority, countCodes }: Shadow, chunks: Buffer[]): void {
   const cluster = deps.clusters.get(clusterName);
   const host = cluster?.chooseHost({ random: Math.random });
   if (!cluster || !host) return;
@@ -365,7 +428,7 @@ function mirror(deps: RouterFilterDeps, clusterName: string, ctx: RoutedStream, 
   host.pool
     .request({ method: ctx.method, path, authority, headers: { ...headers } }, body, controller.signal)
     .then((r) => {
-      cluster.recordStatus(r.status);
+      if (countCodes) cluster.recordStatus(r.status);
       r.body.resume();
     })
     .catch(() => undefined);

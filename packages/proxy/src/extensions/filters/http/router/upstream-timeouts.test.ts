@@ -64,4 +64,36 @@ describe('final timeouts', () => {
     expect(finalTimeouts(route({ timeoutMs: 100 }), 100, {}, false, true).perTryMs).toBe(0);
     expect(finalTimeouts(route({ timeoutMs: 0 }), 100, {}, false, true).perTryMs).toBe(100);
   });
+
+  describe('respect_expected_rq_timeout', () => {
+    const respect = { respectExpectedRqTimeout: true };
+
+    it("takes a trusted x-envoy-expected-rq-timeout-ms as the route timeout and leaves x-envoy-upstream-rq-timeout-ms alone (the egress proxy's)", () => {
+      const h: HeaderMap = { 'x-envoy-expected-rq-timeout-ms': '700', 'x-envoy-upstream-rq-timeout-ms': '500' };
+      expect(finalTimeouts(route(), undefined, h, false, true, respect)).toEqual({ globalMs: 700, perTryMs: 0 });
+      expect(h['x-envoy-upstream-rq-timeout-ms']).toBe('500');
+      expect(h['x-envoy-expected-rq-timeout-ms']).toBe('700');
+    });
+
+    it('falls back to x-envoy-upstream-rq-timeout-ms without the expected header, and ignores it when off or untrusted', () => {
+      expect(finalTimeouts(route(), undefined, { 'x-envoy-upstream-rq-timeout-ms': '500' }, false, true, respect).globalMs).toBe(500);
+      const off: HeaderMap = { 'x-envoy-expected-rq-timeout-ms': '700' };
+      expect(finalTimeouts(route(), undefined, off, false, true).globalMs).toBe(15_000);
+      expect(off['x-envoy-expected-rq-timeout-ms']).toBe('15000');
+      expect(finalTimeouts(route(), undefined, { 'x-envoy-expected-rq-timeout-ms': '700' }, false, false, respect).globalMs).toBe(15_000);
+    });
+
+    it('keeps the route timeout when the expected header is not a number', () => {
+      expect(finalTimeouts(route(), undefined, { 'x-envoy-expected-rq-timeout-ms': 'soon' }, false, true, respect).globalMs).toBe(15_000);
+    });
+  });
+
+  it('sets no x-envoy-expected-rq-timeout-ms under suppress_envoy_headers, and leaves an incoming one as it is', () => {
+    const none: HeaderMap = {};
+    expect(finalTimeouts(route(), undefined, none, false, true, { setExpectedRqTimeout: false }).globalMs).toBe(15_000);
+    expect(none['x-envoy-expected-rq-timeout-ms']).toBeUndefined();
+    const incoming: HeaderMap = { 'x-envoy-expected-rq-timeout-ms': '42' };
+    finalTimeouts(route(), undefined, incoming, false, true, { setExpectedRqTimeout: false });
+    expect(incoming['x-envoy-expected-rq-timeout-ms']).toBe('42');
+  });
 });

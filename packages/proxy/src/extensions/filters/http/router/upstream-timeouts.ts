@@ -1,8 +1,10 @@
 // The route's final timeouts for one request (Envoy's FilterUtility::finalTimeout): the route
 // timeout, or for gRPC with grpc_timeout_header_max (max_grpc_timeout) the client's grpc-timeout
 // less grpc_timeout_header_offset and capped at the maximum (0 = no cap); then, on trusted
-// requests, x-envoy-upstream-rq-timeout-ms and x-envoy-upstream-rq-per-try-timeout-ms. A per-try
-// timeout not below the global one is dropped. The two headers never go upstream.
+// requests, x-envoy-upstream-rq-timeout-ms (or, with respect_expected_rq_timeout, an egress proxy's
+// x-envoy-expected-rq-timeout-ms first) and x-envoy-upstream-rq-per-try-timeout-ms. A per-try
+// timeout not below the global one is dropped. The two headers never go upstream (except
+// x-envoy-upstream-rq-timeout-ms beside a respected expected timeout, which Envoy leaves alone).
 import type { HeaderMap } from '../../../../http/headers.js';
 import type { ForwardDecision } from '../../../../router/index.js';
 
@@ -31,18 +33,33 @@ export function formatGrpcTimeout(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(s / 60))}M`;
 }
 
-function headerMs(headers: HeaderMap, name: string): number | undefined {
+function readMs(headers: HeaderMap, name: string): number | undefined {
   const v = headers[name];
-  delete headers[name];
   const text = Array.isArray(v) ? v[0] : v;
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
+
+function headerMs(headers: HeaderMap, name: string): number | undefined {
+  const ms = readMs(headers, name);
+  delete headers[name];
+  return ms;
+}
+
+/** The router filter's config fields that shape the timeouts (router-config.ts). */
+export interface TimeoutOptions {
+  /** respect_expected_rq_timeout. */
+  readonly respectExpectedRqTimeout?: boolean;
+  /** False with suppress_envoy_headers: x-envoy-expected-rq-timeout-ms is not set (an incoming one is left as it is). */
+  readonly setExpectedRqTimeout?: boolean;
+}
+
+const EXPECTED = 'x-envoy-expected-rq-timeout-ms';
 
 /**
  * Reads and removes the timeout headers from `headers` (the upstream request headers); `trusted` is
  * false for edge requests, whose x-envoy-* timeout headers are ignored (and still removed).
  */
-export function finalTimeouts(d: ForwardDecision, perTryFromPolicy: number | undefined, headers: HeaderMap, grpc: boolean, trusted: boolean): FinalTimeouts {
+export function finalTimeouts(d: ForwardDecision, perTryFromPolicy: number | undefined, headers: HeaderMap, grpc: boolean, trusted: boolean, options: TimeoutOptions = {}): FinalTimeouts {
   let globalMs = d.timeoutMs;
   const grpcMax = d.grpcTimeoutHeaderMaxMs;
   if (grpc && grpcMax !== undefined) {
@@ -54,13 +71,19 @@ export function finalTimeouts(d: ForwardDecision, perTryFromPolicy: number | und
     globalMs = t;
   }
   let perTryMs = perTryFromPolicy ?? 0;
-  const rq = headerMs(headers, 'x-envoy-upstream-rq-timeout-ms');
+  // respect_expected_rq_timeout: the egress proxy's deadline wins, and x-envoy-upstream-rq-timeout-ms
+  // (which that proxy consumed) is neither read nor removed, as in Envoy's FilterUtility::finalTimeout.
+  if (options.respectExpectedRqTimeout && trusted && headers[EXPECTED] !== undefined) {
+    globalMs = readMs(headers, EXPECTED) ?? globalMs;
+  } else {
+    const rq = headerMs(headers, 'x-envoy-upstream-rq-timeout-ms');
+    if (trusted && rq !== undefined) globalMs = rq;
+  }
   const perTry = headerMs(headers, 'x-envoy-upstream-rq-per-try-timeout-ms');
-  if (trusted && rq !== undefined) globalMs = rq;
   if (trusted && perTry !== undefined) perTryMs = perTry;
   if (globalMs !== 0 && perTryMs >= globalMs) perTryMs = 0;
   const expected = perTryMs > 0 ? perTryMs : globalMs;
-  if (expected > 0) headers['x-envoy-expected-rq-timeout-ms'] = String(expected);
+  if (expected > 0 && options.setExpectedRqTimeout !== false) headers[EXPECTED] = String(expected);
   // With a gRPC timeout cap configured, the upstream is told the deadline the proxy enforces.
   if (grpc && grpcMax !== undefined && expected > 0) headers['grpc-timeout'] = formatGrpcTimeout(expected);
   return { globalMs, perTryMs };

@@ -1,6 +1,7 @@
 // istio.metadata_exchange, the network filter (istio/proxy metadata_exchange; config
 // envoy.tcp.metadataexchange.config.MetadataExchange in a TypedStruct), on inbound chains before the
-// terminal filter. On an mTLS connection whose ALPN is the configured protocol (istiod:
+// terminal filter and in a cluster's upstream `filters` (tcp_proxy's upstream connections); both
+// run `exchangeMetadata`. On an mTLS connection whose ALPN is the configured protocol (istiod:
 // `istio-peer-exchange`), both sidecars first send one frame — magic 0x3D230467, a 4-byte length,
 // then a google.protobuf.Any holding a Struct { x-envoy-peer-metadata: <node metadata>,
 // x-envoy-peer-metadata-id: <node id> } — and the bytes after it are the application's. Any other
@@ -53,72 +54,94 @@ export function mxFrame(payload: Uint8Array): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-export interface MetadataExchangeOptions {
+/** One side of the exchange: the protocol, this node's frame, and where it is counted. */
+export interface MetadataExchangeSide {
   readonly protocol: string;
-  readonly inner: NetworkFilter;
   /** This node's frame; undefined (no node) sends none but still reads the peer's. */
   readonly frame: Buffer | undefined;
-  /** `<stat_prefix>.metadata_exchange.*` lives here. */
-  readonly stats?: StatScope;
+  /** `metadata_exchange.*` lives here (the listener's stats, or `cluster.<name>` upstream). */
+  readonly stats?: StatScope | undefined;
   /** What the peer sent (the serialized Any), for telemetry. */
   readonly onPeer?: (socket: net.Socket, payload: Buffer) => void;
+}
+
+/**
+ * How an exchange ended: `skipped` (the ALPN is not the protocol; nothing was read or written),
+ * `exchanged` (the peer's frame, or the absence of one, is handled: the socket is paused with the
+ * bytes after the frame put back), `closed` (the connection ended or the frame was too large; the
+ * socket is destroyed).
+ */
+export type MxOutcome = 'skipped' | 'exchanged' | 'closed';
+
+/**
+ * The exchange on a connected TLS socket, for both directions (istio/proxy runs one filter as
+ * downstream and upstream): when the negotiated ALPN is the protocol, writes this node's frame and
+ * takes the peer's off the read side. `done` is called once — at once when skipped. The write side
+ * is the caller's as soon as this returns (this node's frame is already queued ahead of it).
+ */
+export function exchangeMetadata(socket: net.Socket, side: MetadataExchangeSide, done: (outcome: MxOutcome) => void): void {
+  const count = (stat: string): void => side.stats?.counter(`metadata_exchange.${stat}`).inc();
+  const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
+  if (!side.protocol || alpn !== side.protocol) {
+    count('alpn_protocol_not_found');
+    return done('skipped');
+  }
+  count('alpn_protocol_found');
+  if (side.frame) socket.write(side.frame);
+  let buffered: Buffer = Buffer.alloc(0);
+  const finish = (rest: Buffer | undefined): void => {
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.off('close', onEnd);
+    socket.off('error', onEnd);
+    socket.pause();
+    if (rest === undefined) {
+      socket.destroy();
+      return done('closed');
+    }
+    if (rest.length > 0) socket.unshift(rest);
+    done('exchanged');
+  };
+  const onData = (chunk: Buffer): void => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const r = readMxFrame(buffered);
+    if (r.state === 'need-more') return;
+    if (r.state === 'done') {
+      count('metadata_added');
+      side.onPeer?.(socket, Buffer.from(r.payload));
+      return finish(r.rest);
+    }
+    // A peer that negotiated the exchange but sent no frame: Istio counts it and carries on.
+    count(r.state === 'too-large' ? 'header_not_found' : 'initial_header_not_found');
+    finish(r.state === 'not-mx' ? buffered : undefined);
+  };
+  const onEnd = (): void => finish(undefined);
+  socket.on('data', onData);
+  socket.once('end', onEnd);
+  socket.once('close', onEnd);
+  // A reset while exchanging closes this connection, never the proxy.
+  socket.once('error', onEnd);
+  socket.resume();
+}
+
+export interface MetadataExchangeOptions extends MetadataExchangeSide {
+  readonly inner: NetworkFilter;
 }
 
 export class MetadataExchangeFilter implements NetworkFilter {
   constructor(private readonly o: MetadataExchangeOptions) {}
 
   onConnection(socket: net.Socket): void {
-    const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
-    if (!this.o.protocol || alpn !== this.o.protocol) {
-      this.count('alpn_protocol_not_found');
-      return this.o.inner.onConnection(socket);
-    }
-    this.count('alpn_protocol_found');
-    if (this.o.frame) socket.write(this.o.frame);
-    let buffered: Buffer = Buffer.alloc(0);
-    const finish = (rest: Buffer | undefined): void => {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onEnd);
-      socket.off('error', onEnd);
-      socket.pause();
-      if (rest === undefined) {
-        socket.destroy();
-        return;
-      }
-      if (rest.length > 0) socket.unshift(rest);
+    exchangeMetadata(socket, this.o, (outcome) => {
+      if (outcome === 'closed') return;
       // Resumed before the hand-off, as after the listener filters: data flows from the next tick,
       // once the terminal filter has its listeners (or has paused again, as tcp_proxy does).
-      socket.resume();
+      if (outcome === 'exchanged') socket.resume();
       this.o.inner.onConnection(socket);
-    };
-    const onData = (chunk: Buffer): void => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      const r = readMxFrame(buffered);
-      if (r.state === 'need-more') return;
-      if (r.state === 'done') {
-        this.count('metadata_added');
-        this.o.onPeer?.(socket, Buffer.from(r.payload));
-        return finish(r.rest);
-      }
-      // A peer that negotiated the exchange but sent no frame: Istio counts it and carries on.
-      this.count(r.state === 'too-large' ? 'header_not_found' : 'initial_header_not_found');
-      finish(r.state === 'not-mx' ? buffered : undefined);
-    };
-    const onEnd = (): void => finish(undefined);
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('close', onEnd);
-    // A reset while exchanging closes this connection, never the proxy.
-    socket.once('error', onEnd);
-    socket.resume();
+    });
   }
 
   drain(): void {
     this.o.inner.drain();
-  }
-
-  private count(stat: string): void {
-    this.o.stats?.counter(`metadata_exchange.${stat}`).inc();
   }
 }
