@@ -100,6 +100,7 @@ export const weftProxy: Command<typeof flags> = {
         relay,
         ...(workerSlots ? { clusterSlots: workerSlots } : {}),
         onFirstTraffic: (name) => toPrimary({ kind: 'traffic', cluster: name }),
+        reportOutliers: (name, results) => toPrimary({ kind: 'outlier', cluster: name, results }),
       });
     } else if (concurrency > 1) {
       // Must precede the first fork: the kernel, not the primary, spreads connections over the workers.

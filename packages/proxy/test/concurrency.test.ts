@@ -440,4 +440,54 @@ describe('weft-proxy --concurrency 2: one process, as Envoy', () => {
     proxy.child.kill('SIGTERM');
     expect(await exited(proxy.child)).toBe(0);
   });
+
+  it('runs outlier detection once, in the primary: consecutive 5xx across both workers eject a host once, for both', async () => {
+    const good = await startHoldingUpstream();
+    cleanups.push(() => good.close());
+    const releaser = setInterval(() => good.release(), 5);
+    cleanups.push(() => clearInterval(releaser));
+    // The bad host answers every request 503.
+    const badServer = http.createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((r) => badServer.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => (badServer.closeAllConnections(), badServer.close(() => r()))));
+    const badPort = (badServer.address() as AddressInfo).port;
+    const port = await freePort();
+    const endpoint = (p: number) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: p } } } });
+    const od = {
+      load_assignment: { cluster_name: 'web', endpoints: [{ lb_endpoints: [endpoint(good.port), endpoint(badPort)] }] },
+      outlier_detection: { consecutive_5xx: 4, base_ejection_time: '300s', max_ejection_percent: 100, interval: '300s' },
+    };
+    const proxy = runProxy(['-c', bootstrapFile(port, good.port, od), '--concurrency', '2', '--drain-time-s', '0']);
+    const admin = Number((await proxy.waitFor((l) => l.msg === 'admin listening')).address!.split(':').pop());
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+
+    // Requests one at a time on fresh connections, spread by the kernel over both workers, until the bad host is out.
+    await expect
+      .poll(
+        async () => {
+          await get(port, '/');
+          return stat((await get(admin, '/stats')).body, 'cluster.web.outlier_detection.ejections_active');
+        },
+        { timeout: 20_000, interval: 1 },
+      )
+      .toBe(1);
+    const stats = (await get(admin, '/stats')).body;
+    // One detector for the process: one ejection, after 4 consecutive 503s from both workers together.
+    expect(stat(stats, 'cluster.web.outlier_detection.ejections_enforced_consecutive_5xx')).toBe(1);
+    expect(stat(stats, 'cluster.web.outlier_detection.ejections_enforced_total')).toBe(1);
+    expect(stat(stats, 'listener.ingress.worker_0.downstream_cx_total')).toBeGreaterThan(0);
+    expect(stat(stats, 'listener.ingress.worker_1.downstream_cx_total')).toBeGreaterThan(0);
+    // Both workers follow the ejection: nothing reaches the bad host any more.
+    await expect.poll(async () => (await burst(port, 20)).every((s) => s === 200), { timeout: 10_000 }).toBe(true);
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+
+    // A worker that starts over is told the host is out.
+    const first = await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 0);
+    process.kill(first.pid!, 'SIGKILL');
+    await proxy.waitFor((l) => l.msg === 'worker started' && l.worker === 0 && l.pid !== first.pid);
+    await expect.poll(async () => (await get(admin, '/ready')).status, { timeout: 15_000 }).toBe(200);
+    expect((await burst(port, 40)).every((s) => s === 200)).toBe(true);
+    proxy.child.kill('SIGTERM');
+    expect(await exited(proxy.child)).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 // The router filter's own config (envoy.extensions.filters.http.router.v3.Router) through a real
 // ProxyServer to real upstreams on 127.0.0.1: suppress_envoy_headers, strict_check_headers,
-// respect_expected_rq_timeout and dynamic_stats change what the proxy does; start_child_span is
+// respect_expected_rq_timeout and dynamic_stats change what the proxy does, as do the router's
+// x-envoy-original-path on rewritten routes and its per-attempt expected timeout; start_child_span is
 // accepted and counted as not enforced; upstream_http_filters and bad strict_check_headers are NACKed
 // with their paths.
 import http from 'node:http';
@@ -23,15 +24,18 @@ interface Upstream {
   readonly port: number;
   /** Request headers as the upstream received them, in order. */
   readonly seen: http.IncomingHttpHeaders[];
+  /** Request targets as the upstream received them, in order. */
+  readonly urls: string[];
   /** Requests the upstream holds unanswered (path /hold). */
   readonly held: http.ServerResponse[];
 }
 
-/** Answers 200 at once, except /hold, which it keeps open until the test ends. */
+/** Answers 200 at once, except /hold, which it keeps open until the test ends (or answers itself). */
 async function upstream(): Promise<Upstream> {
-  const up = { port: 0, seen: [] as http.IncomingHttpHeaders[], held: [] as http.ServerResponse[] };
+  const up = { port: 0, seen: [] as http.IncomingHttpHeaders[], urls: [] as string[], held: [] as http.ServerResponse[] };
   const server = http.createServer((req, res) => {
     up.seen.push(req.headers);
+    up.urls.push(req.url ?? '');
     if (req.url === '/hold') up.held.push(res);
     else res.end('ok');
   });
@@ -44,16 +48,24 @@ async function upstream(): Promise<Upstream> {
 
 const routerFilter = (config: Record<string, unknown>) => ({ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE, ...config } });
 
+interface ProxyOptions {
+  readonly maxRequests?: number;
+  /** Routes before the catch-all one. */
+  readonly routes?: readonly Record<string, unknown>[];
+  /** More connection manager fields. */
+  readonly hcm?: Record<string, unknown>;
+}
+
 /**
  * A proxy routing everything to `web` with a 30 s route timeout and this router config. use_remote_address
  * makes requests from 127.0.0.1 internal, so their x-envoy-* control headers reach the router.
  */
-async function proxy(up: Upstream, router: Record<string, unknown>, opts: { maxRequests?: number } = {}): Promise<RouterProxy> {
+async function proxy(up: Upstream, router: Record<string, unknown>, opts: ProxyOptions = {}): Promise<RouterProxy> {
   const p = await startRouterProxy({
     clusters: {},
     rawClusters: [staticCluster('web', [up.port], opts.maxRequests ? { circuit_breakers: { thresholds: [{ max_requests: opts.maxRequests }] } } : {})],
-    routeConfig: routeConfig([{ match: { prefix: '/' }, route: { cluster: 'web', timeout: '30s' } }]),
-    hcm: { use_remote_address: true, upgrade_configs: [{ upgrade_type: 'websocket' }], http_filters: [routerFilter(router)] },
+    routeConfig: routeConfig([...(opts.routes ?? []), { match: { prefix: '/' }, route: { cluster: 'web', timeout: '30s' } }]),
+    hcm: { use_remote_address: true, upgrade_configs: [{ upgrade_type: 'websocket' }], http_filters: [routerFilter(router)], ...opts.hcm },
   });
   closers.push(() => p.stop());
   return p;
@@ -115,6 +127,59 @@ describe('router suppress_envoy_headers', () => {
     const ws = await refusedUpgrade(p.port);
     expect(ws.status).toBe(503);
     expect(ws.headers['x-envoy-overloaded']).toBe(overloaded);
+  });
+});
+
+describe('router x-envoy-original-path', () => {
+  const rewrite = { routes: [{ match: { prefix: '/api/' }, route: { cluster: 'web', prefix_rewrite: '/' } }] };
+
+  it('carries the path as received to the upstream of a rewritten route, and only there', async () => {
+    const up = await upstream();
+    const p = await proxy(up, {}, rewrite);
+    expect((await get(p.port, '/api/items?x=1')).status).toBe(200);
+    expect((await get(p.port, '/plain')).status).toBe(200);
+    expect(up.urls).toEqual(['/items?x=1', '/plain']);
+    expect(up.seen.map((h) => h['x-envoy-original-path'])).toEqual(['/api/items?x=1', undefined]);
+  });
+
+  it('is not added under suppress_envoy_headers', async () => {
+    const up = await upstream();
+    const p = await proxy(up, { suppress_envoy_headers: true }, rewrite);
+    expect((await get(p.port, '/api/items')).status).toBe(200);
+    expect(up.urls).toEqual(['/items']);
+    expect(up.seen[0]?.['x-envoy-original-path']).toBeUndefined();
+  });
+
+  it("is dropped from an edge request's headers, kept on an internal one", async () => {
+    const forged = { 'x-envoy-original-path': '/admin' };
+    const internal = await upstream();
+    const pi = await proxy(internal, {});
+    expect((await get(pi.port, '/plain', forged)).status).toBe(200);
+    expect(internal.seen[0]?.['x-envoy-original-path']).toBe('/admin');
+    // With 127.0.0.1 outside internal_address_config, the test client is an external (edge) client.
+    const edge = await upstream();
+    const pe = await proxy(edge, {}, { hcm: { internal_address_config: { cidr_ranges: [{ address_prefix: '10.0.0.0', prefix_len: 8 }] } } });
+    expect((await get(pe.port, '/plain', forged)).status).toBe(200);
+    expect(edge.seen[0]?.['x-envoy-original-path']).toBeUndefined();
+  });
+});
+
+describe('router x-envoy-expected-rq-timeout-ms on retries', () => {
+  it('tells a retry the time left of the route timeout, not the first attempt\'s', async () => {
+    const up = await upstream();
+    const p = await proxy(up, {}, { routes: [{ match: { path: '/hold' }, route: { cluster: 'web', timeout: '30s', retry_policy: { retry_on: '5xx', num_retries: 1 } } }] });
+    const answer = get(p.port, '/hold');
+    await expect.poll(() => up.held.length).toBe(1);
+    // The first attempt fails once 20 ms of the 30 s have gone; the retry is held too, then answered.
+    const failedAt = Date.now() + 20;
+    await expect.poll(() => Date.now()).toBeGreaterThanOrEqual(failedAt);
+    up.held[0]!.writeHead(503).end();
+    await expect.poll(() => up.held.length).toBe(2);
+    up.held[1]!.end('ok');
+    expect((await answer).status).toBe(200);
+    const [first, retry] = up.seen.map((h) => Number(h['x-envoy-expected-rq-timeout-ms']));
+    expect(first).toBe(30_000);
+    expect(retry).toBeLessThanOrEqual(30_000 - 20);
   });
 });
 

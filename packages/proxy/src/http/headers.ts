@@ -75,8 +75,11 @@ const INTERNAL_ONLY = [
   'x-envoy-hedge-on-per-try-timeout',
   'x-envoy-upstream-stream-duration-ms',
 ];
-/** Also removed from edge requests (external, arriving where use_remote_address is set). */
-const EDGE_ONLY = ['x-envoy-decorator-operation', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node'];
+/**
+ * Also removed from edge requests (external, arriving where use_remote_address is set). A client's
+ * x-envoy-original-path is dropped since Envoy 1.26 (CVE-2023-27487; edge only since envoy#26649).
+ */
+const EDGE_ONLY = ['x-envoy-decorator-operation', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node', 'x-envoy-original-path'];
 
 /** The HCM fields that decide how request headers are sanitized. */
 export interface ForwardingPolicy {

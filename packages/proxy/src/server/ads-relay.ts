@@ -109,6 +109,9 @@ export function serveWorkerChannel(o: WorkerChannelOptions): void {
           for (const v of m.verdicts) o.server.clusters.applyHealthVerdict(v);
         });
         return;
+      case 'ejections':
+        void o.relay.enqueue(() => o.server.clusters.applyEjections(m.cluster, m.ejected));
+        return;
     }
   });
   send({ kind: 'started' });

@@ -6,6 +6,7 @@ import { resourceName, type DecodedResource, type ResourceUpdate } from '@weft/x
 import type { HistogramStatistics, HistogramUnit } from '../stats/histogram.js';
 import type { GaugeImportMode, StatStore } from '../stats/stat-store.js';
 import type { HealthVerdict } from '../upstream/cluster-manager.js';
+import type { OutlierRuns } from '../upstream/outlier-detection.js';
 
 export interface EncodedResource {
   readonly type_url: string;
@@ -46,7 +47,9 @@ export type ToWorker =
   /** POST /drain_listeners reached the primary: drain the listeners, keep running. */
   | { readonly kind: 'drain_listeners'; readonly inboundOnly: boolean; readonly graceful: boolean }
   /** Active health check verdicts of the primary's checks (flips, or every host for a worker that starts over). */
-  | { readonly kind: 'health'; readonly verdicts: readonly HealthVerdict[] };
+  | { readonly kind: 'health'; readonly verdicts: readonly HealthVerdict[] }
+  /** The hosts of a cluster the primary's outlier detector has ejected now (the others are not). */
+  | { readonly kind: 'ejections'; readonly cluster: string; readonly ejected: readonly (readonly [string, number])[] };
 
 export type ToPrimary =
   | { readonly kind: 'started' }
@@ -56,7 +59,9 @@ export type ToPrimary =
   /** The worker let a shared-counts slot go (its cluster instance retired, or it never created one). */
   | { readonly kind: 'slot_released'; readonly slot: number }
   /** The worker chose a host of this cluster for the first time (health checks leave no_traffic_interval). */
-  | { readonly kind: 'traffic'; readonly cluster: string };
+  | { readonly kind: 'traffic'; readonly cluster: string }
+  /** Results of a cluster's hosts, for the primary's outlier detector. */
+  | { readonly kind: 'outlier'; readonly cluster: string; readonly results: readonly OutlierRuns[] };
 
 export function encodeUpdate(
   registry: ProtoRegistry,

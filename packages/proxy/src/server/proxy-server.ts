@@ -18,6 +18,7 @@ import type { Counter, Histogram } from '../stats/stat-store.js';
 import { StatStore } from '../stats/stat-store.js';
 import { statStoreOptionsFromConfig } from '../stats/stats-config.js';
 import { ClusterManager, type ClusterSlots, type HealthVerdict } from '../upstream/cluster-manager.js';
+import type { OutlierRuns } from '../upstream/outlier-detection.js';
 import { AdsSubscription } from '../xds/ads-subscription.js';
 import { listenerSecretRefs } from '../sds/listener-secrets.js';
 import { grpcTargetOf } from '../sds/sds-target.js';
@@ -49,6 +50,9 @@ export interface AdsSource {
 export interface FleetSource {
   healthVerdicts(): HealthVerdict[];
   markTraffic(cluster: string): void;
+  /** The outlier detectors' current ejections, per cluster. */
+  outlierStates(): { cluster: string; ejected: [string, number][] }[];
+  applyOutlierResults(cluster: string, results: readonly OutlierRuns[]): void;
 }
 
 /** What a primary asks of its workers (server/worker-pool.ts provides it). */
@@ -57,6 +61,8 @@ export interface WorkerFleet {
   publish(update: ResourceUpdate, slotOf?: (name: string) => number | undefined): void;
   /** Hands the primary's health check verdicts to every worker (they run no checks of their own). */
   publishHealth(verdicts: readonly HealthVerdict[]): void;
+  /** Hands a cluster's current outlier ejections to every worker (they detect none of their own). */
+  publishEjections(cluster: string, ejected: [string, number][]): void;
   attach(source: FleetSource): void;
   /** True once every worker confirmed it applied the initial config. */
   ready(): boolean;
@@ -87,6 +93,8 @@ export interface ProxyServerOptions {
   readonly clusterSlots?: ClusterSlots;
   /** Worker role: a cluster carried its first request (the primary's health checks want to know). */
   readonly onFirstTraffic?: (cluster: string) => void;
+  /** Worker role: results for the primary's outlier detectors. */
+  readonly reportOutliers?: (cluster: string, results: OutlierRuns[]) => void;
   /** How often histograms close their interval (bootstrap stats_flush_interval; default 5 s). */
   readonly statsFlushMs?: number;
 }
@@ -148,11 +156,19 @@ export class ProxyServer {
       health: role === 'worker' ? 'follow' : 'probe',
       ...(workers ? { onHealthVerdict: (cluster, h) => workers.publishHealth([{ cluster, address: h.address, port: h.port, failed: h.failedActiveHc }]) } : {}),
       ...(options.onFirstTraffic ? { onFirstTraffic: options.onFirstTraffic } : {}),
+      // Outlier detection too runs once per process, in the primary; workers report and follow.
+      ...(options.reportOutliers ? { reportOutliers: options.reportOutliers } : {}),
+      ...(workers ? { onOutlierChange: (cluster, ejected) => workers.publishEjections(cluster, ejected) } : {}),
       countConfig: role !== 'worker',
       // Cluster filters (istio.metadata_exchange) send the node's metadata upstream.
       node: options.bootstrap.node ?? null,
     });
-    workers?.attach({ healthVerdicts: () => this.clusters.healthVerdicts(), markTraffic: (name) => this.clusters.markTraffic(name) });
+    workers?.attach({
+      healthVerdicts: () => this.clusters.healthVerdicts(),
+      markTraffic: (name) => this.clusters.markTraffic(name),
+      outlierStates: () => this.clusters.outlierStates(),
+      applyOutlierResults: (cluster, results) => this.clusters.applyOutlierResults(cluster, results),
+    });
     this.routes = new RouteStore(routeTableOptions(options.registry));
     this.factory = new ProxyListenerFactory({
       registry: options.registry,

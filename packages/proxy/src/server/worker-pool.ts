@@ -108,6 +108,10 @@ export class WorkerPool implements WorkerFleet {
     for (const slot of this.slots) if (slot.started) this.sendXds(slot, message);
   }
 
+  publishEjections(cluster: string, ejected: [string, number][]): void {
+    for (const slot of this.slots) if (slot.started) this.send(slot, { kind: 'ejections', cluster, ejected });
+  }
+
   publishHealth(verdicts: readonly HealthVerdict[]): void {
     if (verdicts.length === 0) return;
     for (const slot of this.slots) if (slot.started) this.send(slot, { kind: 'health', verdicts });
@@ -212,12 +216,17 @@ export class WorkerPool implements WorkerFleet {
       case 'traffic':
         this.source?.markTraffic(m.cluster);
         return;
+      case 'outlier':
+        this.source?.applyOutlierResults(m.cluster, m.results);
+        return;
     }
   }
 
+  /** A worker that starts over: the health verdicts and outlier ejections decided so far. */
   private publishHealthTo(slot: Slot): void {
     const verdicts = this.source?.healthVerdicts() ?? [];
     if (verdicts.length > 0) this.send(slot, { kind: 'health', verdicts });
+    for (const { cluster, ejected } of this.source?.outlierStates() ?? []) if (ejected.length > 0) this.send(slot, { kind: 'ejections', cluster, ejected });
   }
 
   /** An xDS message; the slots it hands over are the worker's until it lets them go. */

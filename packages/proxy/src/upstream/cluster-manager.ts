@@ -10,6 +10,7 @@ import { formatIssues, IssueCollector } from '@weft/base';
 import type { LoadBalancerRegistry } from '../load-balancer/registry.js';
 import type { StatScope } from '../stats/stat-store.js';
 import type { SharedSlot } from './shared-counters.js';
+import type { OutlierRuns } from './outlier-detection.js';
 import type { SecretRef } from '../sds/secret-source.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
 import { CLUSTER_PROVIDED_LB, clusterTransports, ManagedCluster, type ClusterDeps } from './cluster.js';
@@ -40,6 +41,10 @@ export interface ClusterManagerOptions {
   readonly health?: 'probe' | 'follow';
   readonly onHealthVerdict?: ClusterDeps['onHealthVerdict'];
   readonly onFirstTraffic?: ClusterDeps['onFirstTraffic'];
+  /** A worker: report outlier results to the primary, which decides the ejections. */
+  readonly reportOutliers?: ClusterDeps['reportOutliers'];
+  /** The primary: a cluster's ejected hosts changed. */
+  readonly onOutlierChange?: ClusterDeps['onOutlierChange'];
   /** Counts config.accepted_not_enforced of applied clusters (false in a worker: its primary counts them). */
   readonly countConfig?: boolean;
   /** The bootstrap node: what a cluster's istio.metadata_exchange filter tells the upstream peer. */
@@ -181,6 +186,23 @@ export class ClusterManager implements ClusterLookup {
     return out;
   }
 
+  /** The primary: a worker's outlier results for a cluster (the active instance: it carries the traffic). */
+  applyOutlierResults(cluster: string, results: readonly OutlierRuns[]): void {
+    this.clusters.get(cluster)?.applyOutlierResults(results);
+  }
+
+  /** A worker: the hosts the primary's detector has ejected now, for the active and the warming instance. */
+  applyEjections(cluster: string, ejected: readonly (readonly [string, number])[]): void {
+    for (const c of [this.clusters.get(cluster), this.warmingClusters.get(cluster)?.cluster]) c?.applyEjections(ejected);
+  }
+
+  /** The primary: every outlier-detected cluster's ejected hosts (for a worker that starts over). */
+  outlierStates(): { cluster: string; ejected: [string, number][] }[] {
+    return this.all()
+      .filter((c) => c.outlier !== undefined)
+      .map((c) => ({ cluster: c.name, ejected: c.ejectedHosts() }));
+  }
+
   /** The primary: a worker sent the cluster's first request. */
   markTraffic(name: string): void {
     this.clusters.get(name)?.markTraffic();
@@ -251,6 +273,8 @@ export class ClusterManager implements ClusterLookup {
       ...(o.health ? { health: o.health } : {}),
       ...(o.onHealthVerdict ? { onHealthVerdict: o.onHealthVerdict } : {}),
       ...(o.onFirstTraffic ? { onFirstTraffic: o.onFirstTraffic } : {}),
+      ...(o.reportOutliers ? { reportOutliers: o.reportOutliers } : {}),
+      ...(o.onOutlierChange ? { onOutlierChange: o.onOutlierChange } : {}),
       ...(shared && slots ? { onGone: () => slots.release(shared, c.name) } : {}),
       ...(onUpstreamConnection ? { onUpstreamConnection } : {}),
     });

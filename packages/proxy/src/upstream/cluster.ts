@@ -11,7 +11,7 @@ import { ResourceManager, thresholdsOf, type RoutingPriority, type Thresholds } 
 import { createHostPools, type ConnPool, type PoolLimits, type PoolProtocol, type UpstreamProtocol } from './conn-pool.js';
 import { clusterConnectionOptions } from './cluster-options.js';
 import { poolCounters } from './pool-types.js';
-import { HostMonitor, OutlierDetector, outlierConfig } from './outlier-detection.js';
+import { HostMonitor, OutlierDetector, outlierConfig, OutlierReporter, type OutlierRuns } from './outlier-detection.js';
 import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
 import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
@@ -159,6 +159,13 @@ export interface ClusterDeps {
   readonly onFirstTraffic?: (cluster: string) => void;
   /** The instance was retired or closed, after its shared slot was let go. */
   readonly onGone?: (cluster: ManagedCluster) => void;
+  /**
+   * A worker: outlier detection runs in the primary (one detector per cluster for the process, as
+   * Envoy's); this instance reports its hosts' results there and takes the ejections it decides.
+   */
+  readonly reportOutliers?: (cluster: string, results: OutlierRuns[]) => void;
+  /** The primary: its detector ejected or brought back a host (the hosts ejected now), for the workers. */
+  readonly onOutlierChange?: (cluster: string, ejected: [string, number][]) => void;
   /** Its upstream network filters (Cluster.filters), built by the cluster manager. */
   readonly onUpstreamConnection?: UpstreamConnectionHook;
 }
@@ -207,8 +214,10 @@ export class ManagedCluster implements UpstreamCluster {
   readonly resources: ResourceManager;
   /** The HIGH-priority circuit breakers, for routes with priority HIGH. */
   readonly highResources: ResourceManager;
-  /** outlier_detection; absent when the cluster has none. */
+  /** outlier_detection; absent when the cluster has none, or when the primary detects for it (a worker). */
   readonly outlier: OutlierDetector | undefined;
+  /** A worker's reports to the primary's detector. */
+  private readonly outlierReporter: OutlierReporter | undefined;
   private readonly poolLimits: PoolLimits;
   /** How the pools reach the hosts without a transport_socket_matches match: plaintext, TLS, or not at all. */
   readonly transport: UpstreamTransport;
@@ -260,9 +269,21 @@ export class ManagedCluster implements UpstreamCluster {
     this.now = deps.now ?? Date.now;
     this.counters = clusterCounters(deps.stats);
     const od = config.outlier_detection;
-    this.outlier = od
-      ? new OutlierDetector(outlierConfig(od, new IssueCollector('outlier_detection')), { stats: deps.stats.scope('outlier_detection'), now: this.now, random: deps.random ?? Math.random, onChange: () => this.rebuild() })
-      : undefined;
+    const report = deps.reportOutliers;
+    const onOutlierChange = deps.onOutlierChange;
+    this.outlierReporter = od && report ? new OutlierReporter((results) => report(this.name, results)) : undefined;
+    this.outlier =
+      od && !report
+        ? new OutlierDetector(outlierConfig(od, new IssueCollector('outlier_detection')), {
+            stats: deps.stats.scope('outlier_detection'),
+            now: this.now,
+            random: deps.random ?? Math.random,
+            onChange: () => {
+              this.rebuild();
+              onOutlierChange?.(this.name, this.ejectedHosts());
+            },
+          })
+        : undefined;
     // Every process computes these from the same config: with workers, /stats shows the primary's.
     this.membershipHealthy = deps.stats.gauge('membership_healthy', 'NeverImport');
     this.membershipDegraded = deps.stats.gauge('membership_degraded', 'NeverImport');
@@ -452,6 +473,7 @@ export class ManagedCluster implements UpstreamCluster {
   close(): void {
     this.healthChecker?.close();
     this.outlier?.close();
+    this.outlierReporter?.close();
     for (const h of this.hosts) h.pool.close();
     this.hosts = [];
     this.originalDst?.close();
@@ -462,6 +484,7 @@ export class ManagedCluster implements UpstreamCluster {
   retire(): void {
     this.healthChecker?.close();
     this.outlier?.close();
+    this.outlierReporter?.close();
     for (const h of this.hosts) h.pool.drain();
     this.originalDst?.close();
     this.letGo();
@@ -517,8 +540,45 @@ export class ManagedCluster implements UpstreamCluster {
     this.deps.lb.update(set);
   }
 
-  // Outlier detection (outlier-detection.ts): every exchange's result, for Envoy's detector.
+  // Outlier detection (outlier-detection.ts): every exchange's result, for Envoy's detector (here, or the primary's).
   private onResult(host: ProxyHost, status: number): void {
-    this.outlier?.putResult(host.monitor, status);
+    if (this.outlierReporter) this.outlierReporter.put(host.address, host.port, status);
+    else this.outlier?.putResult(host.monitor, status);
+  }
+
+  /** The primary: a worker's results for this cluster's hosts, in the order it saw them. */
+  applyOutlierResults(results: readonly OutlierRuns[]): void {
+    const detector = this.outlier;
+    if (!detector) return;
+    for (const [address, port, runs] of results) {
+      const host = this.hosts.find((h) => h.address === address && h.port === port);
+      if (!host) continue;
+      for (const [code, count] of runs) detector.putResults(host.monitor, code, count);
+    }
+  }
+
+  /** A worker: the hosts the primary's detector has ejected now; every other host is back. */
+  applyEjections(ejected: readonly (readonly [string, number])[]): void {
+    if (!this.outlierReporter) return;
+    const out = new Set(ejected.map(([a, p]) => `${a}:${p}`));
+    let changed = false;
+    for (const h of this.hosts) {
+      const now = out.has(`${h.address}:${h.port}`);
+      if (h.monitor.ejected !== now) {
+        h.monitor.ejected = now;
+        changed = true;
+      }
+    }
+    if (changed) this.rebuild();
+  }
+
+  /** The hosts outlier detection has ejected (address, port). */
+  ejectedHosts(): [string, number][] {
+    return this.hosts.filter((h) => h.monitor.ejected).map((h) => [h.address, h.port]);
+  }
+
+  /** Whether the primary decides this instance's ejections. */
+  get reportsOutliers(): boolean {
+    return this.outlierReporter !== undefined;
   }
 }

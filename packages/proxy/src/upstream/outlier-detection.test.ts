@@ -2,7 +2,7 @@ import type { Cluster__Output } from '@weft/api';
 import { IssueCollector } from '@weft/base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatStore } from '../stats/stat-store.js';
-import { HostMonitor, LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, OutlierDetector, outlierConfig } from './outlier-detection.js';
+import { HostMonitor, LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, OutlierDetector, outlierConfig, OutlierReporter } from './outlier-detection.js';
 
 type Od = NonNullable<Cluster__Output['outlier_detection']>;
 const u = (value: number) => ({ value });
@@ -282,5 +282,45 @@ describe('outlierConfig', () => {
   it("applies Envoy's defaults", () => {
     const c = outlierConfig({} as Od, new IssueCollector());
     expect(c).toMatchObject({ consecutive5xx: 5, enforcingConsecutive5xx: 100, enforcingConsecutiveGatewayFailure: 0, intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 10, successRateStdevFactor: 1900 });
+  });
+});
+
+describe('OutlierReporter (a worker reporting to the primary\'s detector)', () => {
+  it('batches successes as runs and flushes at once, in order, when a failure comes', () => {
+    const sent: unknown[] = [];
+    const r = new OutlierReporter((results) => sent.push(results), 60_000);
+    r.put('10.0.0.1', 80, 200);
+    r.put('10.0.0.1', 80, 200);
+    r.put('10.0.0.2', 80, 204);
+    expect(sent).toEqual([]);
+    r.put('10.0.0.1', 80, 503);
+    expect(sent).toEqual([
+      [
+        ['10.0.0.1', 80, [[200, 2], [503, 1]]],
+        ['10.0.0.2', 80, [[204, 1]]],
+      ],
+    ]);
+    r.put('10.0.0.1', 80, LOCAL_ORIGIN_TIMEOUT);
+    expect(sent.at(-1)).toEqual([['10.0.0.1', 80, [[LOCAL_ORIGIN_TIMEOUT, 1]]]]);
+    r.put('10.0.0.3', 80, 200);
+    r.close();
+    expect(sent.at(-1)).toEqual([['10.0.0.3', 80, [[200, 1]]]]);
+    r.close();
+    expect(sent).toHaveLength(3);
+  });
+
+  it('flushes batched successes after its window', async () => {
+    const sent: unknown[] = [];
+    const r = new OutlierReporter((results) => sent.push(results), 5);
+    r.put('10.0.0.1', 80, 200);
+    await expect.poll(() => sent.length).toBe(1);
+  });
+
+  it('gives the primary\'s detector the runs as if it had seen each result (consecutive 5xx across runs)', () => {
+    const { detector, hosts } = setup({ consecutive_5xx: u(3), max_ejection_percent: u(100) }, 2);
+    detector.putResults(hosts[0]!, 503, 2);
+    expect(hosts[0]!.ejected).toBe(false);
+    detector.putResults(hosts[0]!, 503, 1);
+    expect(hosts[0]!.ejected).toBe(true);
   });
 });

@@ -187,6 +187,11 @@ export class OutlierDetector {
     this.updateActive();
   }
 
+  /** Records `count` results of one code in a row (a worker's reported run, --concurrency). */
+  putResults(m: HostMonitor, code: number, count: number): void {
+    for (let i = 0; i < count; i++) this.putResult(m, code);
+  }
+
   /** Records one result (an HTTP status, LOCAL_ORIGIN_FAILURE or LOCAL_ORIGIN_TIMEOUT). */
   putResult(m: HostMonitor, code: number): void {
     if (code > 0) {
@@ -354,4 +359,56 @@ export class OutlierDetector {
 /** Validates a cluster's outlier_detection without building a detector (the CDS check). */
 export function checkOutlierDetection(od: OutlierDetection__Output | null | undefined, issues: IssueCollector): void {
   if (od) outlierConfig(od, issues.at('outlier_detection'));
+}
+
+/** A worker's results for one host, as runs of [code, count] in the order they happened. */
+export type OutlierRuns = [address: string, port: number, runs: [code: number, count: number][]];
+
+/** Whether a result can count toward an ejection (5xx or local-origin): such a result is reported at once. */
+function isFailure(code: number): boolean {
+  return code >= 500 || code <= 0;
+}
+
+/**
+ * A worker's side of process-wide outlier detection (--concurrency): the primary runs the one
+ * detector per cluster, as Envoy's main thread does, and every worker reports what its hosts
+ * answered. Successes are batched for `windowMs` as runs; a failure flushes the batch at once (in
+ * order), so an ejection waits for no timer.
+ */
+export class OutlierReporter {
+  private pending = new Map<string, OutlierRuns>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly send: (results: OutlierRuns[]) => void,
+    private readonly windowMs = 50,
+  ) {}
+
+  put(address: string, port: number, code: number): void {
+    const key = `${address}:${port}`;
+    let entry = this.pending.get(key);
+    if (!entry) this.pending.set(key, (entry = [address, port, []]));
+    const runs = entry[2];
+    const last = runs.at(-1);
+    if (last && last[0] === code) last[1]++;
+    else runs.push([code, 1]);
+    if (isFailure(code)) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.windowMs);
+      this.timer.unref();
+    }
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const results = [...this.pending.values()];
+    this.pending = new Map();
+    this.send(results);
+  }
+
+  close(): void {
+    this.flush();
+  }
 }

@@ -24,7 +24,8 @@ export interface RouterConfig {
   /**
    * suppress_envoy_headers: the router adds none of its own x-envoy-* headers (Envoy's list:
    * x-envoy-upstream-service-time and x-envoy-overloaded on responses, x-envoy-expected-rq-timeout-ms
-   * on upstream requests). x-envoy-attempt-count is the route's choice and stays, as in Envoy.
+   * and x-envoy-original-path on upstream requests). x-envoy-attempt-count is the route's choice and
+   * stays, as in Envoy.
    */
   readonly suppressEnvoyHeaders: boolean;
   /** strict_check_headers: a request whose value of one of these is invalid is answered 400 (IH). */

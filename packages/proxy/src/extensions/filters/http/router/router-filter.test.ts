@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RoutedStream } from '../../../../http/connection-manager.js';
 import { compileHeaderMatcher, createRequestHead, type ForwardDecision, type HeaderMutation, type RetryPolicy } from '../../../../router/index.js';
 import { IssueCollector } from '@weft/base';
@@ -73,6 +73,7 @@ interface StreamInit {
   retry?: RetryPolicy;
   decision?: Partial<ForwardDecision>;
   method?: string;
+  path?: string;
   headers?: Record<string, string>;
   body?: string;
   edgeRequest?: boolean;
@@ -108,7 +109,7 @@ function fakeStream(init: StreamInit = {}) {
   const responseHeaders: Record<string, string> = {};
   const ctx = {
     method: init.method ?? 'GET',
-    path: '/p',
+    path: init.path ?? '/p',
     authority: 'web',
     scheme: 'http',
     protocol: 'HTTP/1.1',
@@ -117,7 +118,7 @@ function fakeStream(init: StreamInit = {}) {
     upstreamHeaders: { ...headers },
     responseHeaders,
     responseFlags: new Set<string>(),
-    head: createRequestHead({ method: init.method ?? 'GET', authority: 'web', path: '/p', headers }),
+    head: createRequestHead({ method: init.method ?? 'GET', authority: 'web', path: init.path ?? '/p', headers }),
     body,
     decision,
     response,
@@ -456,6 +457,84 @@ describe('router filter', () => {
       const f = fakeCluster([status(503), status(200)], { hostname: 'reviews.internal' });
       await route(f, fakeStream({ retry: policy({ numRetries: 1 }), decision: { autoHostRewrite: true } }));
       expect(f.sent.map((x) => x.req.authority)).toEqual(['reviews.internal', 'reviews.internal']);
+    });
+  });
+
+  describe('x-envoy-original-path', () => {
+    const removing = (): HeaderMutation[] => compileHeaderMutations([], ['x-envoy-original-path'], new IssueCollector(), 'a', 'r');
+
+    it('carries the :path as received (query included) when the route rewrites the path, on every attempt', async () => {
+      const f = fakeCluster([status(503), status(200)]);
+      const s = fakeStream({ path: '/api/items?x=1', retry: policy({ numRetries: 1 }), decision: { pathRewrite: '/items' } });
+      await route(f, s);
+      expect(f.sent.map((x) => [x.req.path, x.req.headers['x-envoy-original-path']])).toEqual([
+        ['/items?x=1', '/api/items?x=1'],
+        ['/items?x=1', '/api/items?x=1'],
+      ]);
+    });
+
+    it("is set after the route's header mutations (request_headers_to_remove cannot drop it) and replaces a trusted one", async () => {
+      const f = fakeCluster([status(200)]);
+      const s = fakeStream({ path: '/api/items', headers: { 'x-envoy-original-path': '/earlier' }, edgeRequest: false, decision: { pathRewrite: '/items', requestHeaderMutations: removing() } });
+      await route(f, s);
+      expect(f.sent[0]!.req.headers['x-envoy-original-path']).toBe('/api/items');
+    });
+
+    it('is not added without a rewrite, nor under suppress_envoy_headers', async () => {
+      const plain = fakeCluster([status(200)]);
+      await route(plain, fakeStream({ path: '/api/items' }));
+      expect(plain.sent[0]!.req.headers['x-envoy-original-path']).toBeUndefined();
+      const suppressed = fakeCluster([status(200)]);
+      await route(suppressed, fakeStream({ path: '/api/items', decision: { pathRewrite: '/items' } }), { suppressEnvoyHeaders: true });
+      expect(suppressed.sent[0]!.req.path).toBe('/items');
+      expect(suppressed.sent[0]!.req.headers['x-envoy-original-path']).toBeUndefined();
+    });
+  });
+
+  describe('timeout headers on retries', () => {
+    // Only Date is faked: each answer moves the clock on by the time its attempt "took", so the
+    // time left is exact; the router's timers stay real (and short: back-off is 1 ms).
+    afterEach(() => void vi.useRealTimers());
+    const after = (ms: number, code: number): Answer => () => {
+      vi.setSystemTime(Date.now() + ms);
+      return Promise.resolve({ status: code, headers: {}, body: ended() });
+    };
+    const expectedSent = (f: ReturnType<typeof fakeCluster>) => f.sent.map((x) => x.req.headers['x-envoy-expected-rq-timeout-ms']);
+
+    it.each<[string, Partial<RetryPolicy>, string[]]>([
+      ['the time left of the route timeout', {}, ['1000', '700', '400']],
+      ['the per-try timeout while the time left is longer, then the time left', { perTryTimeoutMs: 500 }, ['500', '500', '400']],
+    ])('x-envoy-expected-rq-timeout-ms is %s', async (_what, over, expected) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const f = fakeCluster([after(300, 503), after(300, 503), after(0, 200)]);
+      await route(f, fakeStream({ retry: policy({ numRetries: 2, ...over }), decision: { timeoutMs: 1000 } }));
+      expect(expectedSent(f)).toEqual(expected);
+    });
+
+    it('is 1 ms (not 0, which would mean none) for a retry that starts with no time left', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const f = fakeCluster([after(999, 503), after(0, 200)]);
+      // The back-off and host choice take the last millisecond.
+      let picks = 0;
+      const choose = f.cluster.chooseHost.bind(f.cluster);
+      Object.assign(f.cluster, { chooseHost: (c: never) => (picks++ === 1 && vi.setSystemTime(Date.now() + 1), choose(c)) });
+      await route(f, fakeStream({ retry: policy({ numRetries: 1 }), decision: { timeoutMs: 1000 } }));
+      expect(expectedSent(f)).toEqual(['1000', '1']);
+    });
+
+    it('recomputes a capped grpc-timeout the same way', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const f = fakeCluster([after(300, 503), after(0, 200)]);
+      const s = fakeStream({ method: 'POST', headers: { 'content-type': 'application/grpc', 'grpc-timeout': '1S' }, retry: policy({ numRetries: 1 }), decision: { grpcTimeoutHeaderMaxMs: 0 } });
+      await route(f, s);
+      expect(f.sent.map((x) => x.req.headers['grpc-timeout'])).toEqual(['1000m', '700m']);
+      expect(expectedSent(f)).toEqual(['1000', '700']);
+    });
+
+    it('sets none on retries under suppress_envoy_headers', async () => {
+      const f = fakeCluster([status(503), status(200)]);
+      await route(f, fakeStream({ retry: policy({ numRetries: 1 }), decision: { timeoutMs: 1000 } }), { suppressEnvoyHeaders: true });
+      expect(expectedSent(f)).toEqual([undefined, undefined]);
     });
   });
 

@@ -22,7 +22,7 @@ import { bufferBody, effectiveRetryPolicy, retryDecision, type AttemptOutcome } 
 import { DEFAULT_ROUTER_CONFIG, type RouterConfig } from './router-config.js';
 import { downstreamGone, sleep, StreamGuard, type StreamEnd } from './stream-guard.js';
 import { invalidStrictHeader } from './strict-check-headers.js';
-import { finalTimeouts } from './upstream-timeouts.js';
+import { finalTimeouts, setTimeoutHeaders, timeoutHeaders } from './upstream-timeouts.js';
 
 export interface RouterFilterDeps {
   readonly clusters: ClusterLookup;
@@ -104,9 +104,15 @@ function autoHost(d: ForwardDecision, host: UpstreamHost): string | undefined {
   return d.autoHostRewrite && host.hostname ? host.hostname : undefined;
 }
 
-/** The request as the first attempt sends it: route headers, authority rewrites, x-forwarded-host. */
-function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderMap, host: UpstreamHost): string {
+/**
+ * The request as the first attempt sends it: route headers, authority rewrites, x-forwarded-host, and
+ * x-envoy-original-path (the `:path` as received, query included) when the route has a prefix_rewrite
+ * or regex_rewrite, unless suppress_envoy_headers. Envoy sets that one after the route's header
+ * mutations (RouteEntryImplBase::finalizePathHeader), so request_headers_to_remove cannot remove it.
+ */
+function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderMap, host: UpstreamHost, config: RouterConfig): string {
   applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers), hasFormats(d.requestHeaderMutations) ? headerFormatInput(ctx, headers, host) : undefined);
+  if (d.pathRewrite !== undefined && !config.suppressEnvoyHeaders) headers['x-envoy-original-path'] = ctx.path;
   const authority = autoHost(d, host) ?? d.hostRewrite ?? ctx.authority;
   if (d.appendXForwardedHost && authority !== ctx.authority && ctx.authority) {
     const prior = headers['x-forwarded-host'];
@@ -153,7 +159,8 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     if (ctx.internalRequest !== true) for (const h of d.internalOnlyHeaders) delete headers[h];
     const retry = effectiveRetryPolicy(d.retry, headers, trusted, ctx.head);
     const grpc = isGrpcRequest(ctx.head);
-    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders });
+    const timeoutOptions = { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders };
+    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, timeoutOptions);
     // dynamic_stats and suppress_grpc_request_failure_code_stats: whether responses charge upstream_rq_<code>.
     const countCodes = config.dynamicStats && !(grpc && config.suppressGrpcRequestFailureCodeStats);
     let buffered: BufferedBody;
@@ -169,7 +176,9 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     frameUpstreamBody(headers, buffered, contentLength);
     const path = upstreamPath(ctx, d);
     const hash = deps.hashOf?.(ctx, d);
-    const deadline = timeouts.globalMs > 0 ? Date.now() + timeouts.globalMs : Infinity;
+    // The global timeout runs from here, where the request is complete (Envoy's onRequestComplete).
+    const requestComplete = Date.now();
+    const deadline = timeouts.globalMs > 0 ? requestComplete + timeouts.globalMs : Infinity;
     const tried = new Set<UpstreamHost>();
     let retriesLeft = retry ? retry.numRetries : 0;
     let authority = ctx.authority;
@@ -192,12 +201,16 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
         return;
       }
       if (attempt === 0) {
-        authority = finalizeRequest(ctx, d, headers, host);
+        authority = finalizeRequest(ctx, d, headers, host, config);
         for (const m of d.mirrors) {
           const shadow = m.appendShadowSuffix ? shadowAuthority(authority) : authority;
           if (random() * 1_000_000 < m.fractionPerMillion && buffered.complete) mirror(deps, m.cluster, ctx, { headers, path, authority: shadow, countCodes }, buffered.chunks);
         }
-      } else authority = autoHost(d, host) ?? authority;
+      } else {
+        authority = autoHost(d, host) ?? authority;
+        // A retry tells the upstream the time left, not the first attempt's deadline (Envoy's doRetry).
+        setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timeoutOptions));
+      }
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried.add(host);
       const outcome = await attempt1(ctx, cluster, { host, pool: poolFor(host.pool, key), countCodes }, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeaderMap } from '../../../../http/headers.js';
 import type { ForwardDecision } from '../../../../router/index.js';
-import { finalTimeouts, formatGrpcTimeout, parseGrpcTimeout } from './upstream-timeouts.js';
+import { finalTimeouts, formatGrpcTimeout, parseGrpcTimeout, setTimeoutHeaders } from './upstream-timeouts.js';
 
 const route = (over: Partial<ForwardDecision> = {}) => ({ timeoutMs: 15_000, ...over }) as ForwardDecision;
 
@@ -95,5 +95,31 @@ describe('final timeouts', () => {
     const incoming: HeaderMap = { 'x-envoy-expected-rq-timeout-ms': '42' };
     finalTimeouts(route(), undefined, incoming, false, true, { setExpectedRqTimeout: false });
     expect(incoming['x-envoy-expected-rq-timeout-ms']).toBe('42');
+  });
+});
+
+describe('timeout headers for an attempt', () => {
+  const both = { expected: true, grpcTimeout: true };
+  it.each<[number, number, number, string | undefined]>([
+    // global, per-try, elapsed → sent
+    [1000, 0, 0, '1000'],
+    [1000, 0, 300, '700'],
+    [1000, 400, 300, '400'],
+    [1000, 400, 700, '300'],
+    [1000, 0, 1000, '1'],
+    [1000, 400, 1500, '1'],
+    [0, 400, 60_000, '400'],
+    [0, 0, 5, undefined],
+  ])('global %i ms, per-try %i ms, %i ms after the request completed: %s', (globalMs, perTryMs, elapsed, sent) => {
+    const h: HeaderMap = {};
+    setTimeoutHeaders({ globalMs, perTryMs }, elapsed, h, both);
+    expect(h['x-envoy-expected-rq-timeout-ms']).toBe(sent);
+    expect(h['grpc-timeout']).toBe(sent === undefined ? undefined : `${sent}m`);
+  });
+
+  it('writes only the headers asked for', () => {
+    const h: HeaderMap = { 'grpc-timeout': '5S' };
+    setTimeoutHeaders({ globalMs: 1000, perTryMs: 0 }, 100, h, { expected: false, grpcTimeout: false });
+    expect(h).toEqual({ 'grpc-timeout': '5S' });
   });
 });

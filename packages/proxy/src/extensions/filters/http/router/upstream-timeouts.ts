@@ -5,6 +5,7 @@
 // x-envoy-expected-rq-timeout-ms first) and x-envoy-upstream-rq-per-try-timeout-ms. A per-try
 // timeout not below the global one is dropped. The two headers never go upstream (except
 // x-envoy-upstream-rq-timeout-ms beside a respected expected timeout, which Envoy leaves alone).
+// setTimeoutHeaders tells the upstream, on every attempt, the deadline left.
 import type { HeaderMap } from '../../../../http/headers.js';
 import type { ForwardDecision } from '../../../../router/index.js';
 
@@ -82,9 +83,33 @@ export function finalTimeouts(d: ForwardDecision, perTryFromPolicy: number | und
   const perTry = headerMs(headers, 'x-envoy-upstream-rq-per-try-timeout-ms');
   if (trusted && perTry !== undefined) perTryMs = perTry;
   if (globalMs !== 0 && perTryMs >= globalMs) perTryMs = 0;
-  const expected = perTryMs > 0 ? perTryMs : globalMs;
-  if (expected > 0 && options.setExpectedRqTimeout !== false) headers[EXPECTED] = String(expected);
-  // With a gRPC timeout cap configured, the upstream is told the deadline the proxy enforces.
-  if (grpc && grpcMax !== undefined && expected > 0) headers['grpc-timeout'] = formatGrpcTimeout(expected);
-  return { globalMs, perTryMs };
+  const timeouts = { globalMs, perTryMs };
+  setTimeoutHeaders(timeouts, 0, headers, timeoutHeaders(d, grpc, options));
+  return timeouts;
+}
+
+/** Which headers tell the upstream its deadline (the arguments Envoy's setTimeoutHeaders is called with). */
+export interface TimeoutHeaders {
+  /** x-envoy-expected-rq-timeout-ms; not under suppress_envoy_headers. */
+  readonly expected: boolean;
+  /** grpc-timeout: a gRPC request on a route with a grpc-timeout cap is told the deadline the proxy enforces. */
+  readonly grpcTimeout: boolean;
+}
+
+export function timeoutHeaders(d: ForwardDecision, grpc: boolean, options: TimeoutOptions = {}): TimeoutHeaders {
+  return { expected: options.setExpectedRqTimeout !== false, grpcTimeout: grpc && d.grpcTimeoutHeaderMaxMs !== undefined };
+}
+
+/**
+ * Envoy's FilterUtility::setTimeoutHeaders, run for the first attempt (elapsed 0) and again before
+ * each retry: the per-try timeout (else the global one), but never more than what is left of the
+ * global timeout `elapsedMs` after the request was complete; 1 ms once that is used up (0 would mean
+ * no timeout). Envoy recomputes it on retries since 1.21 (envoyproxy/envoy#19002, issue #13196).
+ */
+export function setTimeoutHeaders(t: FinalTimeouts, elapsedMs: number, headers: HeaderMap, which: TimeoutHeaders): void {
+  let expected = t.perTryMs > 0 ? t.perTryMs : t.globalMs;
+  if (expected <= 0) return;
+  if (t.globalMs > 0) expected = elapsedMs >= t.globalMs ? 1 : Math.min(expected, t.globalMs - elapsedMs);
+  if (which.expected) headers[EXPECTED] = String(expected);
+  if (which.grpcTimeout) headers['grpc-timeout'] = formatGrpcTimeout(expected);
 }
