@@ -2,7 +2,7 @@
 // binary), `status`, `apply` and `exec` through the CLI, HTTP and TCP through the published ingress,
 // and a check of everything on the host that a run could leave behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -216,6 +216,16 @@ export async function leftovers(stateDir: string): Promise<Record<string, string
   const hosts = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith('weft-')) : [];
   const files = existsSync(stateDir) ? [stateDir] : [];
   const ps = (await run('ps', ['-eo', 'pid=,args='])).stdout.split('\n');
-  const processes = ps.filter((l) => l.includes(stateDir) || / apps\/[\w-]+\.mjs/.test(l) || / proxy (sidecar|router) /.test(l) || l.includes('pilot-discovery') || l.includes('weft-proxy'));
+  // The mesh's own processes: by their arguments or their working directory (a sidecar runs in its pod's
+  // directory), not every weft process on the machine (a benchmark or another test may be running).
+  const cwdOf = (line: string): string => {
+    try {
+      return readlinkSync(`/proc/${line.trim().split(/\s+/)[0]}/cwd`);
+    } catch {
+      return '';
+    }
+  };
+  const ours = (l: string) => l.includes(stateDir) || cwdOf(l).startsWith(stateDir);
+  const processes = ps.filter((l) => ours(l) || / apps\/[\w-]+\.mjs/.test(l) || / proxy (sidecar|router) /.test(l));
   return { netns, links, rules, hosts, files, processes };
 }
