@@ -224,13 +224,17 @@ describe('router dynamic_stats', () => {
   it.each([
     [{}, 1],
     [{ dynamic_stats: false }, undefined],
-  ])('router %j: cluster.web.upstream_rq_200 is %s after one request', async (router, count) => {
+  ])('router %j: cluster.web.upstream_rq_200 and the upstream_rq_time samples are %s after one request', async (router, count) => {
     const up = await upstream();
     const p = await proxy(up, router);
     expect((await get(p.port, '/')).status).toBe(200);
     expect(await p.stat('cluster.web.upstream_rq_total')).toBe(1);
     expect(await p.stat('cluster.web.upstream_rq_200')).toBe(count);
     expect(await p.stat('cluster.web.upstream_rq_2xx')).toBe(count);
+    // upstream_rq_time is a dynamic stat too: one sample per completed exchange.
+    const rqTime = () => [...p.server.stats.histograms()].find((h) => h.name === 'cluster.web.upstream_rq_time');
+    await expect.poll(() => rqTime()?.count).toBe(count);
+    if (count) expect(rqTime()?.unit).toBe('Milliseconds');
   });
 });
 

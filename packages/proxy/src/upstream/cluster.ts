@@ -12,7 +12,7 @@ import { createHostPools, type ConnPool, type PoolLimits, type PoolProtocol, typ
 import { clusterConnectionOptions } from './cluster-options.js';
 import { poolCounters } from './pool-types.js';
 import { HostMonitor, OutlierDetector, outlierConfig, OutlierReporter, type OutlierRuns } from './outlier-detection.js';
-import type { Counter, Gauge, StatScope } from '../stats/stat-store.js';
+import type { Counter, Gauge, Histogram, StatScope } from '../stats/stat-store.js';
 import { compileUpstreamTransportSocket, type UpstreamTransport } from '../tls/upstream-tls-context.js';
 import type { SecretProviders } from '../tls/dynamic-tls.js';
 import type { SecretRef } from '../sds/secret-source.js';
@@ -238,6 +238,7 @@ export class ManagedCluster implements UpstreamCluster {
   /** Health checked by the primary: hosts take its verdicts (applyHealthVerdict). */
   private readonly followsHealth: boolean;
   private gone = false;
+  private requestTime: Histogram | undefined;
   /** Accepted-not-enforced fields of this cluster's config (the cluster manager counts them once it is applied). */
   readonly notEnforced: number;
 
@@ -455,6 +456,10 @@ export class ManagedCluster implements UpstreamCluster {
     let k = this.classCounters.get(klass);
     if (!k) this.classCounters.set(klass, (k = this.deps.stats.counter(`upstream_rq_${klass}xx`)));
     k.value++;
+  }
+
+  recordRequestTime(ms: number): void {
+    (this.requestTime ??= this.deps.stats.histogram('upstream_rq_time', 'Milliseconds')).record(ms);
   }
 
   activeConnections(): number {

@@ -100,6 +100,8 @@ export interface UpstreamCluster {
   finishRetry(priority?: RoutingPriority): void;
   /** Records a response code for `upstream_rq_<code>` / `upstream_rq_<N>xx`. */
   recordStatus(status: number): void;
+  /** Records an exchange's duration (ms, start to end of response) in the `upstream_rq_time` histogram. */
+  recordRequestTime?(ms: number): void;
   readonly counters: ClusterCounters;
   /** The cluster's transport_socket (tcp_proxy connects with it); absent means plaintext. */
   readonly transport?: UpstreamTransport;

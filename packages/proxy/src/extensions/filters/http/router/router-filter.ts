@@ -213,7 +213,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
       }
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried.add(host);
-      const outcome = await attempt1(ctx, cluster, { host, pool: poolFor(host.pool, key), countCodes }, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
+      const outcome = await attempt1(ctx, cluster, { host, pool: poolFor(host.pool, key), countCodes, dynamicStats: config.dynamicStats }, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
       if (outcome.kind === 'cancelled') return;
       const verdict = retryDecision(outcome, retry, retriesLeft, buffered.complete, deadline);
       if (verdict === 'retry' && cluster.tryStartRetry(priority)) {
@@ -248,12 +248,14 @@ interface Target {
   readonly host: UpstreamHost;
   readonly pool: ConnPool;
   readonly countCodes: boolean;
+  /** The router's dynamic_stats: upstream_rq_time is one. */
+  readonly dynamicStats: boolean;
 }
 
 async function attempt1(
   ctx: RoutedStream,
   cluster: UpstreamCluster,
-  { host, pool, countCodes }: Target,
+  { host, pool, countCodes, dynamicStats }: Target,
   headers: HeaderMap,
   path: string,
   authority: string,
@@ -302,7 +304,15 @@ async function attempt1(
     host.recordResult(response.status);
     if (countCodes) cluster.recordStatus(response.status);
     idle?.refresh();
-    const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish, signal: controller.signal };
+    // Envoy's upstream_rq_time (a dynamic stat): from the attempt's start to the end of its response.
+    let timed = false;
+    const finishTimed = () => {
+      finish();
+      if (timed || !dynamicStats) return;
+      timed = true;
+      cluster.recordRequestTime?.(Date.now() - started);
+    };
+    const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish: finishTimed, signal: controller.signal };
     if (idle) (response.body as Readable).on('data', () => idle.refresh());
     return outcome;
   } catch (e) {
