@@ -95,8 +95,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const proxy = await startProcess('proxy', 'weft-proxy', ['-c', bootstrapFile, '--drain-time-s=1'], ['admin listening']);
     started.push(proxy);
     const admin = proxy.addresses['admin listening']!;
-    await waitFor('the proxy to be LIVE', async () => (await fetch(`http://${admin}/ready`)).status === 200);
-    await waitFor(`the ${options.story} gateway to serve`, options.ready);
+    // Within the stories' 60 s hook timeout, so that a gateway that never serves fails here, with its logs.
+    await waitFor('the proxy to be LIVE', async () => (await fetch(`http://${admin}/ready`)).status === 200, 20_000);
+    await waitFor(`the ${options.story} gateway to serve`, options.ready, 25_000);
     const stats = async (filter?: string) => {
       const text = await (await fetch(`http://${admin}/stats${filter ? `?filter=${encodeURIComponent(filter)}` : ''}`)).text();
       const out = new Map<string, number>();

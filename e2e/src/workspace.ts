@@ -31,15 +31,25 @@ export function run(command: string, args: readonly string[], input?: string): P
   });
 }
 
+/** The longest one check of waitFor may take before it counts as failed and is tried again. */
+const CHECK_TIMEOUT_MS = 10_000;
+
 /** Polls `check` until it returns true (or throws the last error) within `timeoutMs`; for hooks, where expect.poll is unavailable. */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
+    // One check that never settles (a request nobody answers) must not use up the whole wait.
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`a check took more than ${CHECK_TIMEOUT_MS} ms`)), Math.min(CHECK_TIMEOUT_MS, Math.max(1, end - Date.now())));
+    });
     try {
-      if (await check()) return;
+      if (await Promise.race([check(), stuck])) return;
     } catch (e) {
       last = e;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
