@@ -64,11 +64,6 @@ export class PrimarySlots implements ClusterSlots {
     for (const slot of [...this.holders.keys()]) this.released(slot, worker);
   }
 
-  /** Slots in use (tests, and the admin's view of the region). */
-  inUse(): number {
-    return this.next - this.free.length;
-  }
-
   private reclaim(slot: number): void {
     if (!this.retired.has(slot) || (this.holders.get(slot)?.size ?? 0) > 0) return;
     this.retired.delete(slot);

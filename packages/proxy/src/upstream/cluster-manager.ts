@@ -173,7 +173,7 @@ export class ClusterManager implements ClusterLookup {
 
   /** A worker: the primary's checks flipped a host; applied to the active and the warming instance of the cluster. */
   applyHealthVerdict(v: HealthVerdict): void {
-    for (const c of [this.clusters.get(v.cluster), this.warmingClusters.get(v.cluster)?.cluster]) c?.applyHealthVerdict(v.address, v.port, v.failed);
+    for (const c of this.instances(v.cluster)) c.applyHealthVerdict(v.address, v.port, v.failed);
   }
 
   /** The primary: every health-checked host's current verdict (for a worker that starts over). */
@@ -186,6 +186,16 @@ export class ClusterManager implements ClusterLookup {
     return out;
   }
 
+  /** The active and the warming instance of a cluster, those that exist. */
+  private instances(name: string): ManagedCluster[] {
+    const out: ManagedCluster[] = [];
+    const active = this.clusters.get(name);
+    const warming = this.warmingClusters.get(name)?.cluster;
+    if (active) out.push(active);
+    if (warming) out.push(warming);
+    return out;
+  }
+
   /** The primary: a worker's outlier results for a cluster (the active instance: it carries the traffic). */
   applyOutlierResults(cluster: string, results: readonly OutlierRuns[]): void {
     this.clusters.get(cluster)?.applyOutlierResults(results);
@@ -193,7 +203,7 @@ export class ClusterManager implements ClusterLookup {
 
   /** A worker: the hosts the primary's detector has ejected now, for the active and the warming instance. */
   applyEjections(cluster: string, ejected: readonly (readonly [string, number])[]): void {
-    for (const c of [this.clusters.get(cluster), this.warmingClusters.get(cluster)?.cluster]) c?.applyEjections(ejected);
+    for (const c of this.instances(cluster)) c.applyEjections(ejected);
   }
 
   /** The primary: every outlier-detected cluster's ejected hosts (for a worker that starts over). */
@@ -205,8 +215,7 @@ export class ClusterManager implements ClusterLookup {
 
   /** The primary: a worker sent the cluster's first request. */
   markTraffic(name: string): void {
-    this.clusters.get(name)?.markTraffic();
-    this.warmingClusters.get(name)?.cluster.markTraffic();
+    for (const c of this.instances(name)) c.markTraffic();
   }
 
   /** Applies a CDS update (SotW full set or Delta changes). */

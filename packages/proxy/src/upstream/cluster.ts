@@ -498,7 +498,7 @@ export class ManagedCluster implements UpstreamCluster {
   /** A worker: the primary's health check flipped this host. False when the host is not (or no longer) here. */
   applyHealthVerdict(address: string, port: number, failed: boolean): boolean {
     if (!this.followsHealth) return false;
-    const host = this.hosts.find((h) => h.address === address && h.port === port);
+    const host = this.hostAt(address, port);
     if (!host || host.failedActiveHc === failed) return false;
     host.failedActiveHc = failed;
     this.rebuild();
@@ -556,7 +556,7 @@ export class ManagedCluster implements UpstreamCluster {
     const detector = this.outlier;
     if (!detector) return;
     for (const [address, port, runs] of results) {
-      const host = this.hosts.find((h) => h.address === address && h.port === port);
+      const host = this.hostAt(address, port);
       if (!host) continue;
       for (const [code, count] of runs) detector.putResults(host.monitor, code, count);
     }
@@ -575,6 +575,10 @@ export class ManagedCluster implements UpstreamCluster {
       }
     }
     if (changed) this.rebuild();
+  }
+
+  private hostAt(address: string, port: number): ProxyHost | undefined {
+    return this.hosts.find((h) => h.address === address && h.port === port);
   }
 
   /** The hosts outlier detection has ejected (address, port). */

@@ -18,8 +18,6 @@ describe('CounterArena', () => {
     expect(a.total(a.base(2, 4))).toBe(0);
     a.zeroWorker(2);
     expect(a.total(base)).toBe(2);
-    a.zeroSlot(2, 0);
-    expect(a.total(base)).toBe(0);
   });
 
   it('refuses slots outside the region and regions that are too small', () => {

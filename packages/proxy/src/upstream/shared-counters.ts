@@ -100,11 +100,6 @@ export class CounterArena {
   zeroWorker(worker: number): void {
     for (let i = worker; i < this.cells.length; i += this.workers) if (this.cells[i] !== 0) Atomics.store(this.cells, i, 0);
   }
-
-  /** Drops a worker's units in one slot (its cluster instance let go of the slot). */
-  zeroSlot(slot: number, worker: number): void {
-    for (let f = 0; f < FIELDS; f++) Atomics.store(this.cells, this.base(slot, f) + worker, 0);
-  }
 }
 
 /** One count of a circuit-breaker resource: this process's share and the process-wide total. */
