@@ -19,10 +19,10 @@ import { applyXfcc } from './xfcc.js';
 import type { HttpFilter, StreamContext } from './http-filter.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { downstreamConnectionOf, tagDownstreamConnection, type DownstreamConnection } from './downstream-connection.js';
-import { Http1Request, Http1Response, Http2Request, Http2Response, type MeteredRequest, type MeteredResponse } from './downstream-streams.js';
+import { Http2Request, Http2Response, type MeteredRequest, type MeteredResponse } from './downstream-streams.js';
+import { Http1ServerCodec, Http1ServerRequest, Http1ServerResponse } from './h1/server-codec.js';
 import { guardHttp2Session } from './http2-session-guard.js';
 import type { Http2Settings } from './http2-settings.js';
-import { Http1Pipeline } from './http1-pipeline.js';
 import { validateRequest, type RequestLimits } from './request-validation.js';
 
 type ActivityHook = { onActivity?: () => void };
@@ -110,8 +110,8 @@ export interface RoutedStream extends StreamContext {
   readonly upgrade?: UpgradeRequest;
 }
 
-type Req = (Http1Request | Http2Request) & MeteredRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+type Req = (Http1ServerRequest | Http2Request) & MeteredRequest;
+type Res = Http1ServerResponse | Http2Response;
 
 /** Flags with which the proxy itself reset a started response (so the close is not the downstream's). */
 const LOCAL_RESET_FLAGS = ['UC', 'UT', 'UR', 'LR'];
@@ -123,14 +123,11 @@ function streamGone(req: Req, res: Res): boolean {
 }
 
 export class HttpConnectionManager implements NetworkFilter {
-  private readonly h1: http.Server<typeof Http1Request, typeof Http1Response>;
+  private readonly h1: Http1ServerCodec;
   private readonly h2: http2.Http2Server<typeof http.IncomingMessage, typeof http.ServerResponse, typeof Http2Request, typeof Http2Response>;
   private readonly random: () => number;
   private readonly drainer: ConnectionDrain;
-  /** The HTTP/1.1 codec was closed (its timers stopped) after the drain took its last connection. */
-  private h1Stopped = false;
   private readonly limits: RequestLimits;
-  private readonly pipeline = new Http1Pipeline();
   private readonly settings: HcmSettings;
   private readonly pathOptions: PathOptions | undefined;
   /** HTTP/1.1 connections that close after the response in flight (max_connection_duration, max_requests_per_connection). */
@@ -149,17 +146,14 @@ export class HttpConnectionManager implements NetworkFilter {
       random: this.random,
       ...(options.onDrainClose ? { onDrainClose: options.onDrainClose } : {}),
       closeIdleHttp1: () => this.h1.closeIdleConnections(),
-      onHttp1Gone: () => {
-        // server.close() stops the headers-timeout check, so a drained manager can be collected.
-        this.h1.close();
-        this.h1Stopped = true;
-      },
+      // Stops the codec's timeout sweep, so a drained manager can be collected (a new connection starts it again).
+      onHttp1Gone: () => this.h1.close(),
     });
     const run = (req: Req, res: Res & MeteredResponse) => {
       this.handle(req, res).catch((e: unknown) => options.logger.error({ err: e }, 'HTTP stream failed'));
     };
-    // HTTP/1.1 requests on one connection are handled one at a time, pipelined or not.
-    const h1Handler = (req: Http1Request, res: Http1Response) => {
+    // The codec hands over one request of a connection at a time, pipelined or not.
+    const h1Handler = (req: Http1ServerRequest, res: Http1ServerResponse) => {
       const max = this.settings.maxRequestsPerConnection;
       if (max > 0) {
         const n = (this.requestsOn.get(req.socket) ?? 0) + 1;
@@ -167,53 +161,33 @@ export class HttpConnectionManager implements NetworkFilter {
         // The response to the max-th request closes the connection (the ones after it go unanswered).
         if (n >= max) this.lastResponses.add(res);
       }
-      this.pipeline.submit(req.socket, res, () => run(req, res));
+      run(req, res);
+    };
+    // Upgrade requests and CONNECT (authority-form) come here with their socket out of the codec.
+    // CONNECT reaches the router like any request; without a connect_matcher no route matches it and
+    // it is answered 404 NR, logged, and the connection closed (Envoy's default). An upgrade is
+    // routed; one that the route or else the connection manager enables (upgradeEnabled) is
+    // tunnelled, another is refused 403 (Envoy's upgrade_failed), except h2c, which Envoy ignores: it
+    // is answered as a plain HTTP/1.1 request, then the connection closes (the codec let it go).
+    const onUpgrade = (req: Http1ServerRequest, socket: net.Socket, head: Buffer) => {
+      const res = Http1ServerResponse.detached(socket, req);
+      socket.once('error', () => socket.destroy());
+      const type = req.method === 'CONNECT' ? '' : String(req.headers.upgrade ?? '').toLowerCase();
+      if (req.method !== 'CONNECT' && type !== 'h2c') (req as Http1ServerRequest & { weftUpgrade?: UpgradeRequest }).weftUpgrade = { socket, head, type };
+      run(req, res);
     };
     const headersTimeout = options.requestHeadersTimeoutMs > 0 ? options.requestHeadersTimeoutMs : DEFAULT_HEADERS_TIMEOUT_MS;
-    this.h1 = http.createServer<typeof Http1Request, typeof Http1Response>(
-      {
-        IncomingMessage: Http1Request,
-        ServerResponse: Http1Response,
-        maxHeaderSize: options.maxRequestHeadersKb * 1024,
-        requestTimeout: 0,
-        headersTimeout,
-        // common_http_protocol_options.idle_timeout: a keep-alive connection without a request closes.
-        keepAliveTimeout: this.settings.idleTimeoutMs,
-        connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(headersTimeout / 4))),
-      },
-      h1Handler,
-    );
-    // CONNECT (authority-form) reaches the router like any request; without a connect_matcher no
-    // route matches it and it is answered 404 NR, logged, and the connection closed (Envoy's default).
-    this.h1.on('connect', (req: Http1Request, socket: net.Socket) => {
-      const res = new Http1Response(req);
-      res.shouldKeepAlive = false;
-      res.assignSocket(socket);
-      res.once('finish', () => socket.end());
-      socket.once('error', () => socket.destroy());
-      run(req, res);
+    this.h1 = new Http1ServerCodec({
+      maxHeaderSize: options.maxRequestHeadersKb * 1024,
+      headersTimeoutMs: headersTimeout,
+      // common_http_protocol_options.idle_timeout: a keep-alive connection without a request closes.
+      idleTimeoutMs: this.settings.idleTimeoutMs,
+      // proxy_100_continue: the request is routed as any other and the 100 comes from the upstream
+      // (StreamContext.expectContinue); without it the codec answers `Expect: 100-continue` itself.
+      autoContinue: !this.settings.proxy100Continue,
+      onRequest: h1Handler,
+      onUpgrade,
     });
-    // Upgrade requests come here with their socket detached from the parser. They are routed; an
-    // upgrade the route or else the connection manager enables (upgradeEnabled) is tunnelled, another
-    // is refused 403 (Envoy's upgrade_failed), except h2c, which Envoy ignores: it is answered as a
-    // plain HTTP/1.1 request, then the connection closes (the parser is gone).
-    this.h1.on('upgrade', (req: Http1Request, socket: net.Socket, head: Buffer) => {
-      const type = String(req.headers.upgrade ?? '').toLowerCase();
-      const res = new Http1Response(req);
-      res.shouldKeepAlive = false;
-      res.assignSocket(socket);
-      res.once('finish', () => socket.end());
-      socket.once('error', () => socket.destroy());
-      if (type === 'h2c') return run(req, res);
-      (req as Http1Request & { weftUpgrade?: UpgradeRequest }).weftUpgrade = { socket, head, type };
-      run(req, res);
-    });
-    // One more header than the limit is kept, so that a request above it is seen (and answered 431), not cut.
-    this.h1.maxHeadersCount = this.limits.maxHeadersCount + 1;
-    // Node enforces headersTimeout from a periodic check that it starts when a server begins to listen.
-    // This server never listens (the listener hands it sockets), so the check is started here; a
-    // slow client is then answered 408 and closed. drain() (server.close) stops it.
-    this.h1.emit('listening');
     const h2 = options.http2 ?? {};
     this.h2 = http2.createServer(
       {
@@ -231,12 +205,8 @@ export class HttpConnectionManager implements NetworkFilter {
       },
       run,
     );
-    // proxy_100_continue: Node answers `Expect: 100-continue` itself unless someone listens for it; here the
-    // request is routed as any other and the 100 comes from the upstream (StreamContext.expectContinue).
-    if (this.settings.proxy100Continue) {
-      this.h1.on('checkContinue', h1Handler);
-      this.h2.on('checkContinue', run);
-    }
+    // proxy_100_continue on HTTP/2: Node answers `Expect: 100-continue` itself unless someone listens for it.
+    if (this.settings.proxy100Continue) this.h2.on('checkContinue', run);
     this.h2.on('sessionError', () => undefined);
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.drainer.trackHttp2(session);
@@ -333,7 +303,7 @@ export class HttpConnectionManager implements NetworkFilter {
     if (ms <= 0) return;
     const timer = setTimeout(() => {
       this.closing.add(socket);
-      if (this.pipeline.idle(socket)) socket.end();
+      if (this.h1.isIdle(socket)) socket.end();
     }, ms);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
@@ -341,13 +311,8 @@ export class HttpConnectionManager implements NetworkFilter {
 
   private toHttp1(socket: net.Socket): void {
     this.limitHttp1Connection(socket);
-    if (this.h1Stopped) {
-      // A connection after the drain closed the codec: restart its headers-timeout check.
-      this.h1Stopped = false;
-      this.h1.emit('listening');
-    }
     this.drainer.trackHttp1(socket);
-    this.h1.emit('connection', socket);
+    this.h1.attach(socket);
   }
 
   private async handle(req: Req, res: Res & MeteredResponse): Promise<void> {
@@ -398,7 +363,7 @@ export class HttpConnectionManager implements NetworkFilter {
     const responseHeaders: HeaderMap = {};
     if (this.settings.serverHeader !== undefined) responseHeaders['server'] = this.settings.serverHeader;
     if (this.settings.alwaysSetRequestId && requestId) responseHeaders['x-request-id'] = requestId;
-    const upgrade = (req as Http1Request & { weftUpgrade?: UpgradeRequest }).weftUpgrade;
+    const upgrade = (req as Http1ServerRequest & { weftUpgrade?: UpgradeRequest }).weftUpgrade;
     const ctx: RoutedStream = {
       method: head.method,
       authority,
@@ -462,7 +427,7 @@ export class HttpConnectionManager implements NetworkFilter {
     res.once('close', complete);
     if (!verdict.ok) {
       // A protocol error of the request itself: answered locally (DPE), before any filter runs.
-      if (verdict.close && !isH2) (res as Http1Response).shouldKeepAlive = false;
+      if (verdict.close && !isH2) (res as Http1ServerResponse).shouldKeepAlive = false;
       ctx.sendLocalReply(verdict.status, '', 'DPE');
       return;
     }
@@ -545,7 +510,7 @@ export class HttpConnectionManager implements NetworkFilter {
       if (this.drainer.draining) this.drainer.onHttp2Stream(res.stream.session as http2.ServerHttp2Session | undefined);
       return;
     }
-    const h1 = res as Http1Response;
+    const h1 = res as Http1ServerResponse;
     // Decided when the head is written, so a request in flight when the drain starts is answered `connection: close` too.
     h1.beforeHead = () => {
       if (h1.shouldKeepAlive && (this.lastResponses.has(h1) || this.closing.has(req.socket) || this.drainer.closeHttp1Response(req.socket))) h1.shouldKeepAlive = false;

@@ -20,6 +20,7 @@ import { upstreamApplicationProtocols } from '../upstream/application-protocols.
 import { transportFor, type PoolKey } from '../upstream/conn-pool.js';
 import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup } from '../upstream/upstream-cluster.js';
 import type { RoutedStream } from './connection-manager.js';
+import type { Http1ServerResponse } from './h1/server-codec.js';
 
 /** How long the upstream has to answer the Upgrade request (the route timeout, else this). */
 const DEFAULT_UPGRADE_TIMEOUT_MS = 15_000;
@@ -112,7 +113,7 @@ export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: Upgrad
     for (const [k, v] of Object.entries(ctx.responseHeaders)) out[k] = v;
     applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out));
     // Mark the response as sent (status 101) for the access log, then splice the sockets.
-    const response = ctx.response as http.ServerResponse & { headersSentAt?: number };
+    const response = ctx.response as Http1ServerResponse;
     response.statusCode = 101;
     response.headersSentAt = Date.now();
     up.socket.write(rawHead(101, res.statusMessage || 'Switching Protocols', out));
@@ -132,7 +133,7 @@ export function forwardUpgrade(ctx: RoutedStream, d: ForwardDecision, up: Upgrad
     const out = downstreamResponseHeaders(res.headers);
     Object.assign(out, ctx.responseHeaders);
     applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out));
-    const sink = ctx.response as http.ServerResponse;
+    const sink = ctx.response as Http1ServerResponse;
     sink.shouldKeepAlive = false;
     sink.writeHead(res.statusCode ?? 502, out);
     res.pipe(sink);

@@ -1,164 +1,235 @@
-// HTTP/1.1 keep-alive pool to one upstream host (an http.Agent): one request per connection at a
-// time, idle connections closed after idle_timeout, connections retired after max_connection_duration
-// or max_requests_per_connection, response heads up to 60 KiB (Envoy's limit, not Node's 16 KiB).
-import http from 'node:http';
-import https from 'node:https';
-import type net from 'node:net';
-import type tls from 'node:tls';
-import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+// HTTP/1.1 keep-alive pool to one upstream host on raw net/tls sockets (http1-connection.ts drives
+// Node's llhttp on each): one request per connection at a time, idle connections reused last in,
+// first out, closed after idle_timeout, retired after max_connection_duration or
+// max_requests_per_connection, response heads up to 60 KiB (Envoy's limit, not Node's 16 KiB).
+import net from 'node:net';
+import tls from 'node:tls';
+import { appendHeaderLines } from '../http/h1/header-block.js';
+import { BodyFraming, Http1Connection, type ConnectionOwner, type Outgoing } from './http1-connection.js';
+import { DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
 
-type PooledSocket = net.Socket & { _httpMessage?: http.ClientRequest | null };
+/** Methods whose header-only request node:http sent with `content-length: 0` (kept, as upstreams may expect it). */
+const NO_BODY_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+/** A request-target or method that would split the request line (node:http's check, and a token check). */
+const INVALID_TARGET = /[^\x21-\x7e\x80-\xff]/;
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const INVALID_AUTHORITY = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** The request head in one string: request line, host, the request's headers, and its body framing. */
+function requestHead(req: UpstreamRequest, framing: BodyFraming): string {
+  if (!METHOD.test(req.method)) throw new Error(`invalid method "${req.method}"`);
+  if (INVALID_TARGET.test(req.path)) throw new Error('request path contains unescaped characters');
+  if (INVALID_AUTHORITY.test(req.authority)) throw new Error('invalid value for header "host"');
+  let headers = req.headers;
+  // The pool writes host and the body framing itself.
+  if (headers.host !== undefined || (framing === BodyFraming.Chunked && headers['transfer-encoding'] !== undefined)) {
+    headers = { ...headers };
+    delete headers.host;
+    delete headers['transfer-encoding'];
+  }
+  let head = appendHeaderLines(`${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`, headers);
+  if (framing === BodyFraming.Chunked) head += 'transfer-encoding: chunked\r\n';
+  else if (framing === BodyFraming.None && headers['content-length'] === undefined && !NO_BODY_BY_DEFAULT.has(req.method)) head += 'content-length: 0\r\n';
+  return `${head}\r\n`;
+}
+
+function framingOf(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined): { framing: BodyFraming; length: number } {
+  if (!body) return { framing: BodyFraming.None, length: 0 };
+  const cl = req.headers['content-length'];
+  if (cl === undefined) return { framing: BodyFraming.Chunked, length: 0 };
+  const length = Number(Array.isArray(cl) ? cl[0] : cl);
+  if (!Number.isSafeInteger(length) || length < 0) throw new Error(`invalid content-length "${String(cl)}"`);
+  return { framing: BodyFraming.Length, length };
+}
+
+/** `connection: close` on the request: the upstream closes after answering it. */
+function asksClose(req: UpstreamRequest): boolean {
+  const c = req.headers.connection;
+  return c !== undefined && /(^|,)\s*close\s*(,|$)/i.test(Array.isArray(c) ? c.join(',') : c);
+}
 
 /**
  * A busy connection is an in-flight request. The cluster-wide `connections` resource bounds them
  * (idle keep-alive sockets are not counted, so a cluster of several hosts may hold a few more open
  * sockets than max_connections).
  */
-export class Http1Pool implements ConnPool {
+export class Http1Pool implements ConnPool, ConnectionOwner {
   readonly protocol = 'http1' as const;
-  private readonly agent: http.Agent;
-  /** Requests sent on each socket, for max_requests_per_connection. */
-  private readonly uses = new WeakMap<net.Socket, number>();
-  /** Sockets draining (past max_connection_duration or max_requests_per_connection): they close after the exchange in flight. */
-  private readonly expired = new WeakSet<net.Socket>();
-  private readonly seen = new WeakSet<net.Socket>();
+  /** Idle connections in the order they went idle: the most recently used last. */
+  private readonly free: Http1Connection[] = [];
+  private readonly all = new Set<Http1Connection>();
   private draining = false;
   private readonly counters: PoolCounters;
+  private readonly idleTimeoutMs: number;
+  private readonly maxHeaderSize: number;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** The last TLS session, resumed by the next connection (as https.Agent did). */
+  private tlsSession: Buffer | undefined;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
     private readonly limits: PoolLimits,
-    /** Upstream TLS (the cluster's UpstreamTlsContext): an https.Agent with these options. */
-    private readonly tlsOptions?: tls.ConnectionOptions,
+    /** Upstream TLS (the cluster's UpstreamTlsContext: SNI, ALPN, validation), given to tls.connect as is; transportFor reads it. */
+    readonly tlsOptions?: tls.ConnectionOptions,
   ) {
-    const keepAliveMsecs = limits.tcpKeepalive?.timeMs;
-    const agentOptions: http.AgentOptions = {
-      keepAlive: true,
-      maxSockets: limits.resources.connections.max,
-      scheduling: 'lifo',
-      // The agent destroys a free socket on this timeout: Envoy's idle_timeout.
-      timeout: limits.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
-      ...(keepAliveMsecs !== undefined ? { keepAliveMsecs } : {}),
-      ...(limits.localAddress ? { localAddress: limits.localAddress } : {}),
-    };
-    this.agent = tlsOptions ? new https.Agent({ ...agentOptions, ...tlsOptions }) : new http.Agent(agentOptions);
     this.counters = limits.counters ?? poolCounters();
+    this.idleTimeoutMs = limits.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
+    this.maxHeaderSize = limits.maxResponseHeadersBytes ?? DEFAULT_MAX_RESPONSE_HEADERS_BYTES;
   }
 
-  async request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
     const { connections, pendingRequests } = this.limits.resources;
     if (connections.tryAcquire()) return this.send(req, body, signal, true);
     // Envoy opens one connection to a host with none even past max_connections (other hosts, or other
     // workers, hold the units), so its pending requests can always be served.
-    if (this.activeConnections() === 0) return this.send(req, body, signal, false);
-    if (!pendingRequests.tryAcquire()) throw new UpstreamError('overflow', 'pending requests overflow');
-    const granted = await connections.wait(signal);
-    pendingRequests.release();
+    if (this.all.size === 0) return this.send(req, body, signal, false);
+    if (!pendingRequests.tryAcquire()) return Promise.reject(new UpstreamError('overflow', 'pending requests overflow'));
+    return this.queue(req, body, signal);
+  }
+
+  private async queue(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+    const granted = await this.limits.resources.connections.wait(signal);
+    this.limits.resources.pendingRequests.release();
     // Timed out in the queue: the host was never asked (outlier detection is not told).
     if (!granted) throw new UpstreamError('timeout', 'upstream request timeout', true);
     return this.send(req, body, signal, true);
   }
 
-  /** Sends the request; `holdsUnit`: the caller took a `connections` unit, which goes back when the exchange ends. */
+  /** Sends on the most recently used idle connection, else on a new one; `holdsUnit`: the caller took a `connections` unit. */
   private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
-    return new Promise((resolve, reject) => {
-      const r = (this.tlsOptions ? https : http).request({
-        host: this.host,
-        port: this.port,
-        method: req.method,
-        path: req.path,
-        headers: { ...req.headers, host: req.authority },
-        agent: this.agent,
-        signal,
-        timeout: this.limits.connectTimeoutMs,
-        maxHeaderSize: this.limits.maxResponseHeadersBytes ?? DEFAULT_MAX_RESPONSE_HEADERS_BYTES,
-      });
-      if (holdsUnit) r.once('close', () => this.limits.resources.connections.release());
-      let connected = false;
-      r.on('socket', (s) => {
-        if (!this.seen.has(s)) this.onNewSocket(s);
-        this.countUse(r, s);
-        // A reused socket is connected (and past its TLS handshake); a new TLS one is up once the
-        // handshake is done, so a handshake failure is a connect failure (UF), as in Envoy.
-        if (!s.connecting) connected = true;
-        else s.once(this.tlsOptions ? 'secureConnect' : 'connect', () => (connected = true));
-      });
-      r.on('timeout', () => {
-        if (!connected) r.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' }));
-      });
-      if (req.onContinue) r.once('continue', req.onContinue);
-      r.on('response', (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }));
-      r.on('error', (e: NodeJS.ErrnoException) => {
-        if (signal.aborted) reject(new UpstreamError('timeout', 'upstream request timeout'));
-        else reject(new UpstreamError(connected ? 'reset' : this.tlsOptions ? 'connect-failure' : classify(e), e.message));
-      });
-      if (body) body.pipe(r);
-      else r.end();
-    });
-  }
-
-  /** A new connection: TCP keep-alive as configured, its idle_timeout count and its max_connection_duration timer. */
-  private onNewSocket(s: PooledSocket): void {
-    this.seen.add(s);
-    if (this.limits.tcpKeepalive) s.setKeepAlive(true, this.limits.tcpKeepalive.timeMs ?? 0);
-    // The agent destroys a free socket (one without a request) when its timeout fires: idle_timeout.
-    // A busy socket's timeout is the request's connect timer, not an idle close.
-    s.on('timeout', () => {
-      if (!s._httpMessage) this.counters.upstream_cx_idle_timeout.value++;
-    });
-    const duration = this.limits.maxConnectionDurationMs ?? 0;
-    if (duration <= 0) return;
-    const timer = setTimeout(() => {
-      // One already draining (pool drain, max_requests_per_connection) is not counted, as in Envoy.
-      if (this.draining || this.expired.has(s)) return;
-      this.counters.upstream_cx_max_duration_reached.value++;
-      this.expired.add(s);
-      // Busy: closes once its response ends. Idle: closes now.
-      if (s._httpMessage) s._httpMessage.shouldKeepAlive = false;
-      else s.destroy();
-    }, duration);
-    timer.unref();
-    s.once('close', () => clearTimeout(timer));
-  }
-
-  /**
-   * The request that uses up a socket's max_requests_per_connection closes it after its response
-   * (the agent then drops the socket instead of reusing it), as Envoy drains such a connection.
-   */
-  private countUse(r: http.ClientRequest, s: net.Socket): void {
-    if (this.draining || this.expired.has(s)) {
-      r.shouldKeepAlive = false;
-      return;
+    let head: string;
+    let out: Outgoing;
+    try {
+      const { framing, length } = framingOf(req, body);
+      head = requestHead(req, framing);
+      out = { body, framing, length, noResponseBody: req.method === 'HEAD', close: asksClose(req), onContinue: req.onContinue };
+    } catch (e) {
+      if (holdsUnit) this.limits.resources.connections.release();
+      return Promise.reject(new UpstreamError('reset', (e as Error).message));
     }
+    if (signal.aborted) {
+      if (holdsUnit) this.limits.resources.connections.release();
+      return Promise.reject(new UpstreamError('timeout', 'upstream request timeout'));
+    }
+    let c = this.free.pop();
+    while (c?.closed) c = this.free.pop();
+    c ??= this.open();
+    this.countUse(c);
+    return c.send(head, out, signal, holdsUnit);
+  }
+
+  /** The request that uses up max_requests_per_connection closes its connection after the response, as Envoy drains it. */
+  private countUse(c: Http1Connection): void {
+    if (this.draining) c.retiring = true;
+    if (c.retiring) return;
     const max = this.limits.maxRequestsPerConnection ?? 0;
-    if (max <= 0) return;
-    const n = (this.uses.get(s) ?? 0) + 1;
-    this.uses.set(s, n);
-    if (n < max) return;
-    r.shouldKeepAlive = false;
-    this.expired.add(s);
+    if (max <= 0 || c.uses + 1 < max) return;
+    c.retiring = true;
     this.counters.upstream_cx_max_requests.value++;
   }
 
+  private open(): Http1Connection {
+    const { host, port, limits } = this;
+    const local = limits.localAddress ? { localAddress: limits.localAddress } : {};
+    const tlsOptions = this.tlsOptions;
+    let socket: net.Socket;
+    if (tlsOptions) {
+      const s = tls.connect({ ...tlsOptions, ...local, host, port, ...(this.tlsSession ? { session: this.tlsSession } : {}) });
+      s.setNoDelay(true);
+      s.on('session', (session: Buffer) => (this.tlsSession = session));
+      // A session that failed is not offered again.
+      s.once('close', (hadError) => {
+        if (hadError) this.tlsSession = undefined;
+      });
+      socket = s;
+    } else {
+      socket = net.connect({ ...local, host, port, noDelay: true });
+    }
+    if (limits.tcpKeepalive) socket.setKeepAlive(true, limits.tcpKeepalive.timeMs ?? 0);
+    const c = new Http1Connection(socket, this, tlsOptions !== undefined, limits.connectTimeoutMs, this.maxHeaderSize);
+    this.all.add(c);
+    const duration = limits.maxConnectionDurationMs ?? 0;
+    if (duration > 0) c.durationTimer = setTimeout(expireConnection, duration, this, c).unref();
+    return c;
+  }
+
+  /** max_connection_duration: a busy connection closes once its response ends, an idle one now. */
+  expire(c: Http1Connection): void {
+    // One already draining (pool drain, max_requests_per_connection) is not counted, as in Envoy.
+    if (this.draining || c.retiring || c.closed) return;
+    this.counters.upstream_cx_max_duration_reached.value++;
+    c.retiring = true;
+    if (!c.busy) c.socket.destroy();
+  }
+
+  exchangeDone(c: Http1Connection, holdsUnit: boolean, reusable: boolean): void {
+    if (!reusable || this.draining || c.retiring) c.socket.destroy();
+    else {
+      // An idle socket keeps nothing alive (as node:http's agent).
+      c.socket.unref();
+      c.idleSince = Date.now();
+      this.free.push(c);
+      this.armIdleTimer();
+    }
+    // After the free list: a waiter handed this unit takes the connection just freed.
+    if (holdsUnit) this.limits.resources.connections.release();
+  }
+
+  closed(c: Http1Connection): void {
+    clearTimeout(c.durationTimer);
+    this.all.delete(c);
+    const i = this.free.lastIndexOf(c);
+    if (i >= 0) this.free.splice(i, 1);
+  }
+
+  /**
+   * idle_timeout: one timer for the pool, at the oldest idle connection's deadline; it closes every
+   * connection idle for that long (upstream_cx_idle_timeout) and re-arms for the next.
+   */
+  private armIdleTimer(): void {
+    if (this.idleTimeoutMs <= 0 || this.idleTimer) return;
+    const oldest = this.free[0];
+    if (!oldest) return;
+    const due = oldest.idleSince + this.idleTimeoutMs - Date.now();
+    this.idleTimer = setTimeout(sweepIdle, Math.max(1, due), this).unref();
+  }
+
+  sweepIdle(): void {
+    this.idleTimer = undefined;
+    const now = Date.now();
+    // free[] is ordered by the time each went idle: the expired ones are at its start.
+    while (this.free.length > 0 && now - this.free[0]!.idleSince >= this.idleTimeoutMs) {
+      const c = this.free.shift()!;
+      this.counters.upstream_cx_idle_timeout.value++;
+      c.socket.destroy();
+    }
+    this.armIdleTimer();
+  }
+
   activeConnections(): number {
-    const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, l) => n + (l?.length ?? 0), 0);
-    return count(this.agent.sockets) + count(this.agent.freeSockets);
+    return this.all.size;
   }
 
   drain(): void {
     this.draining = true;
-    for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
-    // A busy socket closes once its response ends instead of going back to the free list.
-    for (const list of Object.values(this.agent.sockets)) {
-      for (const s of list ?? []) {
-        const r = (s as PooledSocket)._httpMessage;
-        if (r) r.shouldKeepAlive = false;
-      }
-    }
+    for (const c of this.free.splice(0)) c.socket.destroy();
+    // A busy connection closes once its response ends instead of going back to the free list.
+    for (const c of this.all) c.retiring = true;
   }
 
   close(): void {
-    this.agent.destroy();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.free.length = 0;
+    for (const c of this.all) c.socket.destroy();
   }
+}
+
+function expireConnection(pool: Http1Pool, c: Http1Connection): void {
+  pool.expire(c);
+}
+
+function sweepIdle(pool: Http1Pool): void {
+  pool.sweepIdle();
 }

@@ -34,6 +34,7 @@ export function frameUpstreamBody(headers: HeaderMap, body: BufferedBody, downst
 /** A fresh readable of the body for one attempt (or a mirror); undefined when there is none. */
 export function bodyStream(body: Pick<BufferedBody, 'chunks' | 'rest'>, onChunk?: () => void): NodeJS.ReadableStream | undefined {
   if (body.chunks.length === 0 && !body.rest) return undefined;
+  if (!body.rest) return new ReplayedBody(body.chunks);
   return Readable.from(
     (async function* () {
       for (const c of body.chunks) yield c;
@@ -45,4 +46,19 @@ export function bodyStream(body: Pick<BufferedBody, 'chunks' | 'rest'>, onChunk?
       }
     })(),
   );
+}
+
+/**
+ * A body read whole: a stream for pools that pipe it, and its chunks (`bufferedChunks`) for the
+ * HTTP/1.1 pool, which writes them with the request head in one go.
+ */
+class ReplayedBody extends Readable {
+  constructor(readonly bufferedChunks: readonly Buffer[]) {
+    super();
+  }
+
+  override _read(): void {
+    for (const c of this.bufferedChunks) this.push(c);
+    this.push(null);
+  }
 }

@@ -133,6 +133,11 @@ export function retryDecision(outcome: AttemptOutcome, policy: RetryPolicy | und
  * `onChunk` sees every chunk read here (the route idle timer).
  */
 export async function bufferBody(body: NodeJS.ReadableStream, limit: number, onChunk?: () => void): Promise<{ complete: boolean; chunks: Buffer[]; size: number; rest?: NodeJS.ReadableStream }> {
+  // A request the codec has read to its end without a body byte (most GETs): nothing to wait for.
+  if ((body as { bodyless?: boolean }).bodyless === true) {
+    body.resume();
+    return { complete: true, chunks: [], size: 0 };
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();

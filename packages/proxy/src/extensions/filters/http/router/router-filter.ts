@@ -268,28 +268,31 @@ async function attempt1(
   const remaining = deadline - Date.now();
   const perTry = perTryTimeoutMs > 0 ? perTryTimeoutMs : Infinity;
   const limit = Math.min(remaining, perTry);
-  const controller = new AbortController();
+  const idleMs = retry?.perTryIdleTimeoutMs;
+  // Without a timer of its own the attempt ends only with the stream: the stream's signal is the attempt's.
+  const controller = Number.isFinite(limit) || (idleMs !== undefined && idleMs > 0) ? new AbortController() : undefined;
+  const signal = controller ? controller.signal : guard.signal;
   let perTryFired = false;
   // The attempt's timer is the route's global timeout when that comes first: never retried, even when the
   // timer fires a millisecond before Date.now() reaches the deadline.
   let globalFired = false;
   const expire = () => {
     perTryFired = true;
-    controller.abort();
+    controller?.abort();
   };
   const timer = Number.isFinite(limit)
     ? setTimeout(() => {
         if (remaining <= perTry) globalFired = true;
         else perTryFired = true;
-        controller.abort();
+        controller?.abort();
       }, Math.max(0, limit))
     : undefined;
   // per_try_idle_timeout: no bytes from the upstream for this long ends the attempt (a per-try timeout).
-  const idleMs = retry?.perTryIdleTimeoutMs;
   const idle = idleMs && idleMs > 0 ? setTimeout(expire, idleMs) : undefined;
-  const cancel = () => controller.abort();
-  guard.signal.addEventListener('abort', cancel, { once: true });
+  const cancel = () => controller?.abort();
+  if (controller) guard.signal.addEventListener('abort', cancel, { once: true });
   const finish = () => {
+    if (!controller) return;
     clearTimeout(timer);
     clearTimeout(idle);
     guard.signal.removeEventListener('abort', cancel);
@@ -299,7 +302,7 @@ async function attempt1(
   ctx.upstreamHost = `${host.address}:${host.port}`;
   try {
     const body = bodyStream(buffered, () => guard.touch());
-    const response = await pool.request({ method: ctx.method, path, authority, headers, ...(ctx.expectContinue ? { onContinue: ctx.expectContinue } : {}) }, body, controller.signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
+    const response = await pool.request({ method: ctx.method, path, authority, headers, ...(ctx.expectContinue ? { onContinue: ctx.expectContinue } : {}) }, body, signal, ctx.protocol === 'HTTP/2' ? 'http2' : 'http1');
     cluster.counters.upstream_rq_total.value++;
     host.recordResult(response.status);
     if (countCodes) cluster.recordStatus(response.status);
@@ -312,7 +315,7 @@ async function attempt1(
       timed = true;
       cluster.recordRequestTime?.(Date.now() - started);
     };
-    const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish: finishTimed, signal: controller.signal };
+    const outcome: AttemptOutcome = { kind: 'response', response, serviceTimeMs: Date.now() - started, finish: finishTimed, signal };
     if (idle) (response.body as Readable).on('data', () => idle.refresh());
     return outcome;
   } catch (e) {
@@ -400,7 +403,10 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
   if (headers['grpc-status'] !== undefined && 'stream' in sink) {
     sink.stream.respond({ ...headers, ':status': res.status }, { endStream: true });
     upstream.resume();
-    upstream.once('end', () => outcome.finish());
+    upstream.once('end', () => {
+      outcome.finish();
+      guard.dispose();
+    });
     return true;
   }
   sink.writeHead(res.status, headers);
@@ -417,6 +423,8 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
   const source: Readable = kbps && kbps > 0 ? upstream.pipe(pacer(kbps)) : upstream;
   source.on('end', () => {
     outcome.finish();
+    // Nothing is left to cancel: the guard lets go of the downstream (no abort when it closes).
+    guard.dispose();
     const t = trailers ?? (upstream as Readable & { trailers?: Record<string, unknown> }).trailers;
     const forwarded = t ? Object.fromEntries(Object.entries(t).filter(([k, v]) => !k.startsWith(':') && v !== undefined)) : {};
     if (Object.keys(forwarded).length > 0 && !sink.writableEnded) sink.addTrailers(forwarded as Record<string, string>);

@@ -14,7 +14,8 @@ export interface StreamGuardOptions {
 }
 
 export class StreamGuard {
-  private readonly controller = new AbortController();
+  /** Made when first asked for: a stream that ends normally never aborts one (no DOMException per request). */
+  private controller: AbortController | undefined;
   private reason: StreamEnd | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -40,6 +41,8 @@ export class StreamGuard {
   }
 
   get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.reason && !this.controller.signal.aborted) this.controller.abort();
     return this.controller.signal;
   }
 
@@ -73,7 +76,7 @@ export class StreamGuard {
   private end(why: StreamEnd): void {
     if (this.reason) return;
     this.reason = why;
-    this.controller.abort();
+    this.controller?.abort();
   }
 }
 
