@@ -1,9 +1,10 @@
 // http_connection_manager: HTTP/1.1 and HTTP/2 (h2c by preface) on accepted sockets, the route
-// decision once per request, then the HTTP filter chain (fault → cors → router). Node's own parsers
-// give header size limits (431), smuggling protection (400) and request_headers_timeout (408 and
-// close); http2-session-guard.ts adds rapid-reset and dead-peer protection for HTTP/2; a draining
-// listener discourages its connections through connection-drain.ts.
-import http from 'node:http';
+// decision once per request, then the HTTP filter chain (fault → cors → router). HTTP/1.1 is
+// weft-proxy's raw-socket codec (h1/server-codec.ts: llhttp's header size limits (431), smuggling
+// protection (400) and request_headers_timeout (408 and close)); HTTP/2 is node:http2's core stream
+// API with our request/response (downstream-streams.ts); http2-session-guard.ts adds rapid-reset and
+// dead-peer protection for HTTP/2; a draining listener discourages its connections through
+// connection-drain.ts.
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Logger } from '@weft/base';
@@ -124,7 +125,7 @@ function streamGone(req: Req, res: Res): boolean {
 
 export class HttpConnectionManager implements NetworkFilter {
   private readonly h1: Http1ServerCodec;
-  private readonly h2: http2.Http2Server<typeof http.IncomingMessage, typeof http.ServerResponse, typeof Http2Request, typeof Http2Response>;
+  private readonly h2: http2.Http2Server;
   private readonly random: () => number;
   private readonly drainer: ConnectionDrain;
   private readonly limits: RequestLimits;
@@ -189,24 +190,27 @@ export class HttpConnectionManager implements NetworkFilter {
       onUpgrade,
     });
     const h2 = options.http2 ?? {};
-    this.h2 = http2.createServer(
-      {
-        Http2ServerRequest: Http2Request,
-        Http2ServerResponse: Http2Response,
-        // Node counts pseudo-headers too; the header count itself is checked per stream (431).
-        maxHeaderListPairs: Math.max(256, this.limits.maxHeadersCount + 16),
-        maxSessionInvalidFrames: 100,
-        maxSessionRejectedStreams: 100,
-        settings: {
-          maxConcurrentStreams: Math.min(h2.maxConcurrentStreams ?? H2_MAX_CONCURRENT_STREAMS, H2_MAX_CONCURRENT_STREAMS),
-          maxHeaderListSize: options.maxRequestHeadersKb * 1024,
-          ...(h2.initialStreamWindowSize ? { initialWindowSize: Math.min(h2.initialStreamWindowSize, 2 ** 31 - 1) } : {}),
-        },
+    this.h2 = http2.createServer({
+      // Node counts pseudo-headers too; the header count itself is checked per stream (431).
+      maxHeaderListPairs: Math.max(256, this.limits.maxHeadersCount + 16),
+      maxSessionInvalidFrames: 100,
+      maxSessionRejectedStreams: 100,
+      settings: {
+        maxConcurrentStreams: Math.min(h2.maxConcurrentStreams ?? H2_MAX_CONCURRENT_STREAMS, H2_MAX_CONCURRENT_STREAMS),
+        maxHeaderListSize: options.maxRequestHeadersKb * 1024,
+        ...(h2.initialStreamWindowSize ? { initialWindowSize: Math.min(h2.initialStreamWindowSize, 2 ** 31 - 1) } : {}),
       },
-      run,
-    );
-    // proxy_100_continue on HTTP/2: Node answers `Expect: 100-continue` itself unless someone listens for it.
-    if (this.settings.proxy100Continue) this.h2.on('checkContinue', run);
+    });
+    // The core stream API, not the compatibility layer (no 'request' listener, so Node builds no
+    // Http2ServerRequest/Response). `Expect: 100-continue` is answered here unless proxy_100_continue
+    // relays the upstream's.
+    this.h2.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      const req = new Http2Request(stream, headers, rawHeaders);
+      const res = new Http2Response(stream, req);
+      const expect = headers['expect'];
+      if (!this.settings.proxy100Continue && typeof expect === 'string' && expect.toLowerCase() === '100-continue') res.writeContinue();
+      run(req, res);
+    });
     this.h2.on('sessionError', () => undefined);
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.drainer.trackHttp2(session);
@@ -511,9 +515,10 @@ export class HttpConnectionManager implements NetworkFilter {
       return;
     }
     const h1 = res as Http1ServerResponse;
+    const socket = h1.socket;
     // Decided when the head is written, so a request in flight when the drain starts is answered `connection: close` too.
     h1.beforeHead = () => {
-      if (h1.shouldKeepAlive && (this.lastResponses.has(h1) || this.closing.has(req.socket) || this.drainer.closeHttp1Response(req.socket))) h1.shouldKeepAlive = false;
+      if (h1.shouldKeepAlive && (this.lastResponses.has(h1) || this.closing.has(socket) || this.drainer.closeHttp1Response(socket))) h1.shouldKeepAlive = false;
     };
   }
 }
