@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { headersFromRaw, type HeaderObject } from '../http/h1/header-block.js';
-import { createParser, HTTPParser, isParseError, kOnBody, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, type Parser } from '../http/h1/llhttp.js';
+import { createParser, HTTPParser, isParseError, kOnBody, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, type ParseError, type Parser } from '../http/h1/llhttp.js';
 import { classify, UpstreamError, type UpstreamFailure, type UpstreamResponse } from './pool-types.js';
 
 /** How a request body goes up: none, as is (the request has a content-length), or chunked. */
@@ -142,6 +142,11 @@ export class Http1Connection {
     socket.on('close', () => this.onClose());
   }
 
+  /** Open and not being closed: it may take a request. */
+  get usable(): boolean {
+    return !this.closed && !this.socket.destroyed;
+  }
+
   /** Sends one request (its head already serialised); resolves on the response head. */
   send(head: string, out: Outgoing, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
     const socket = this.socket;
@@ -250,7 +255,7 @@ export class Http1Connection {
       return;
     }
     const r = this.parser.execute(d);
-    if (isParseError(r)) this.fail('reset', r);
+    if (isParseError(r)) this.fail('reset', parseFailure(r));
     else this.afterParse();
   }
 
@@ -260,7 +265,7 @@ export class Http1Connection {
     if (!this.responseDone) return;
     // Reused only when llhttp says keep-alive and the request went out whole (a response that came
     // before the end of its request leaves the upstream in the middle of reading it).
-    this.endExchange(this.keepAlive && this.requestDone && !this.out!.close);
+    this.endExchange(this.keepAlive && this.requestDone && this.out?.close === false);
   }
 
   private onEnd(): void {
@@ -270,7 +275,7 @@ export class Http1Connection {
     }
     // The upstream closed: a body delimited by the close is complete now, anything else is cut.
     const r = this.parser.finish();
-    if (isParseError(r)) return this.fail('reset', r);
+    if (isParseError(r)) return this.fail('reset', parseFailure(r));
     this.keepAlive = false;
     this.afterParse();
     if (this.busy) this.fail('reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
@@ -303,7 +308,8 @@ export class Http1Connection {
       const body = this.response;
       if (body && !this.responseDone) {
         body.conn = undefined;
-        body.destroy(e);
+        // Not now: the consumer that got the head a few promise turns ago may not listen yet.
+        setImmediate(cutBody, body, e);
       }
     }
     this.endExchange(false);
@@ -425,6 +431,15 @@ function onMessageComplete(this: OwnedParser): void {
 
 function onConnectTimeout(conn: Http1Connection): void {
   if (!conn.connected) conn.socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' }));
+}
+
+function cutBody(body: ResponseBody, e: Error): void {
+  body.destroy(e);
+}
+
+/** llhttp's error with its reason and code in the message (logged as the upstream failure). */
+function parseFailure(e: ParseError): Error {
+  return Object.assign(new Error(`upstream response parse error: ${e.reason ?? e.message} (${e.code})`), { code: e.code });
 }
 
 function uncorkLater(conn: Http1Connection): void {

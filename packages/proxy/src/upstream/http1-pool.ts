@@ -33,13 +33,11 @@ function requestHead(req: UpstreamRequest, framing: BodyFraming): string {
   return `${head}\r\n`;
 }
 
-function framingOf(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined): { framing: BodyFraming; length: number } {
-  if (!body) return { framing: BodyFraming.None, length: 0 };
-  const cl = req.headers['content-length'];
-  if (cl === undefined) return { framing: BodyFraming.Chunked, length: 0 };
+/** The request's content-length as a number (Length framing): the body must be exactly this long. */
+function declaredLength(cl: string | string[]): number {
   const length = Number(Array.isArray(cl) ? cl[0] : cl);
   if (!Number.isSafeInteger(length) || length < 0) throw new Error(`invalid content-length "${String(cl)}"`);
-  return { framing: BodyFraming.Length, length };
+  return length;
 }
 
 /** `connection: close` on the request: the upstream closes after answering it. */
@@ -98,23 +96,33 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
 
   /** Sends on the most recently used idle connection, else on a new one; `holdsUnit`: the caller took a `connections` unit. */
   private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
+    const { resources } = this.limits;
     let head: string;
     let out: Outgoing;
     try {
-      const { framing, length } = framingOf(req, body);
+      const cl = body ? req.headers['content-length'] : undefined;
+      const framing = !body ? BodyFraming.None : cl === undefined ? BodyFraming.Chunked : BodyFraming.Length;
       head = requestHead(req, framing);
-      out = { body, framing, length, noResponseBody: req.method === 'HEAD', close: asksClose(req), onContinue: req.onContinue };
+      out = { body, framing, length: cl === undefined ? 0 : declaredLength(cl), noResponseBody: req.method === 'HEAD', close: asksClose(req), onContinue: req.onContinue };
     } catch (e) {
-      if (holdsUnit) this.limits.resources.connections.release();
+      if (holdsUnit) resources.connections.release();
       return Promise.reject(new UpstreamError('reset', (e as Error).message));
     }
     if (signal.aborted) {
-      if (holdsUnit) this.limits.resources.connections.release();
+      if (holdsUnit) resources.connections.release();
       return Promise.reject(new UpstreamError('timeout', 'upstream request timeout'));
     }
     let c = this.free.pop();
-    while (c?.closed) c = this.free.pop();
-    c ??= this.open();
+    while (c && !c.usable) c = this.free.pop();
+    if (!c) {
+      try {
+        c = this.open();
+      } catch (e) {
+        // Options net/tls refuse at once (a bad port, unusable TLS material): nothing was sent.
+        if (holdsUnit) resources.connections.release();
+        return Promise.reject(new UpstreamError('connect-failure', (e as Error).message));
+      }
+    }
     this.countUse(c);
     return c.send(head, out, signal, holdsUnit);
   }
@@ -160,7 +168,13 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
     if (this.draining || c.retiring || c.closed) return;
     this.counters.upstream_cx_max_duration_reached.value++;
     c.retiring = true;
-    if (!c.busy) c.socket.destroy();
+    if (!c.busy) this.dropIdle(c);
+  }
+
+  private dropIdle(c: Http1Connection): void {
+    const i = this.free.lastIndexOf(c);
+    if (i >= 0) this.free.splice(i, 1);
+    c.socket.destroy();
   }
 
   exchangeDone(c: Http1Connection, holdsUnit: boolean, reusable: boolean): void {
@@ -179,8 +193,7 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
   closed(c: Http1Connection): void {
     clearTimeout(c.durationTimer);
     this.all.delete(c);
-    const i = this.free.lastIndexOf(c);
-    if (i >= 0) this.free.splice(i, 1);
+    this.dropIdle(c);
   }
 
   /**
@@ -199,8 +212,8 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
     this.idleTimer = undefined;
     const now = Date.now();
     // free[] is ordered by the time each went idle: the expired ones are at its start.
-    while (this.free.length > 0 && now - this.free[0]!.idleSince >= this.idleTimeoutMs) {
-      const c = this.free.shift()!;
+    for (let c = this.free[0]; c && now - c.idleSince >= this.idleTimeoutMs; c = this.free[0]) {
+      this.free.shift();
       this.counters.upstream_cx_idle_timeout.value++;
       c.socket.destroy();
     }

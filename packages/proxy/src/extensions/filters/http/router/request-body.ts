@@ -48,17 +48,14 @@ export function bodyStream(body: Pick<BufferedBody, 'chunks' | 'rest'>, onChunk?
   );
 }
 
-/**
- * A body read whole: a stream for pools that pipe it, and its chunks (`bufferedChunks`) for the
- * HTTP/1.1 pool, which writes them with the request head in one go.
- */
+/** A body read whole, replayed from its chunks (no async generator per attempt). */
 class ReplayedBody extends Readable {
-  constructor(readonly bufferedChunks: readonly Buffer[]) {
+  constructor(private readonly chunks: readonly Buffer[]) {
     super();
   }
 
   override _read(): void {
-    for (const c of this.bufferedChunks) this.push(c);
+    for (const c of this.chunks) this.push(c);
     this.push(null);
   }
 }
