@@ -239,7 +239,9 @@ async function main() {
     await writeFile(file, `${JSON.stringify(r, null, 2)}\n`);
     process.stdout.write(`${renderText(r)}\n\nresults: ${file} (${r.meta.durationSeconds} s)\n`);
     if (o.docs) {
-      await writeFile(join(REPO_ROOT, 'docs', 'performance.md'), renderMarkdown(r));
+      // bench/analysis.md is the hand-kept reading of the figures; each --docs run keeps it below the table.
+      const analysis = await readFile(join(REPO_ROOT, 'bench', 'analysis.md'), 'utf8').catch(() => '');
+      await writeFile(join(REPO_ROOT, 'docs', 'performance.md'), `${renderMarkdown(r)}${analysis ? `\n${analysis}` : ''}`);
       process.stdout.write('wrote docs/performance.md\n');
     }
   } finally {
