@@ -16,6 +16,7 @@ import { Discovery } from './xds/discovery.js';
 import type { GeneratorSets } from './xds/generators.js';
 import { createPilotMetrics, typeLabel, type PilotMetrics } from './xds/metrics.js';
 import { pushRequest, type PushRequest } from './xds/push-request.js';
+import { pushScope } from './xds/push-scope.js';
 
 export interface PilotServerOptions {
   readonly logger: Logger;
@@ -169,13 +170,21 @@ export class PilotServer {
         services: view.services,
         instances: view.instances,
       });
-      const status = this.discovery.push(mesh, request);
+      // Whether the change can be an endpoint-only (EDS) push is decided here, against what was last
+      // pushed: the file source reports changes of whole files, not of endpoints.
+      const addresses = new Set(this.discovery.proxies().flatMap((p) => p.proxy.ipAddresses));
+      const scope = pushScope(this.discovery.current(), mesh, addresses);
+      const effective: PushRequest = scope.full ? { ...request, full: true } : { ...request, full: false, edsUpdates: scope.edsUpdates };
+      const status = this.discovery.push(mesh, effective);
       this.metrics.services.set(mesh.services.length);
       this.metrics.virtualServices.set(configs.virtualServices.length);
       this.metrics.configRejects.set(this.state.rejected.length);
       this.metrics.pushTime.observe({ type: 'all' }, (Date.now() - started) / 1000);
       if (status.inconsistent.length + status.failed.length > 0) this.metrics.internalErrors.inc(status.inconsistent.length + status.failed.length);
-      this.log.info({ version: mesh.version, reasons: [...request.reasons], groups: status.groups, ms: Date.now() - started }, 'push');
+      this.log.info(
+        { version: mesh.version, reasons: [...request.reasons], scope: status.scope, ...(scope.full ? { why: scope.reason } : { edsUpdates: status.edsUpdates.length }), groups: status.groups, groupsChanged: status.groupsChanged, ms: Date.now() - started },
+        'push',
+      );
     } catch (e) {
       this.metrics.internalErrors.inc();
       this.log.error({ err: e }, 'push failed; proxies keep their last config');

@@ -8,7 +8,7 @@ import { accept, AdsClient } from '@weft/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPilot, type PilotProcess } from './pilot-process.js';
 
-function serviceEntry(name: string, ns: string, vip: string, endpoint: string): string {
+function serviceEntry(name: string, ns: string, vip: string, endpoint: string, resolution = 'STATIC'): string {
   return `apiVersion: networking.istio.io/v1alpha3
 kind: ServiceEntry
 metadata: {name: ${name}, namespace: ${ns}}
@@ -16,7 +16,7 @@ spec:
   hosts: [${name}.${ns}.svc.cluster.local]
   addresses: [${vip}]
   location: MESH_INTERNAL
-  resolution: STATIC
+  resolution: ${resolution}
   ports: [{number: 9080, name: http, protocol: HTTP}]
   endpoints: [{address: ${endpoint}, labels: {app: ${name}}}]
 `;
@@ -32,21 +32,30 @@ spec:
 
 const ALL_TYPES = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
 
-function sidecar(pod: string, ns: string, ip: string, pilot: PilotProcess): { client: AdsClient; updates: string[] } {
-  const client = new AdsClient({ target: pilot.grpc, node: { id: `sidecar~${ip}~${pod}.${ns}~${ns}.svc.cluster.local`, cluster: pod } });
+interface Sidecar {
+  client: AdsClient;
+  updates: string[];
+  /** The resource names of each EDS response. */
+  edsNames: string[][];
+}
+
+function sidecar(pod: string, ns: string, ip: string, pilot: PilotProcess, protocol: 'sotw' | 'delta' = 'sotw'): Sidecar {
+  const client = new AdsClient({ target: pilot.grpc, protocol, node: { id: `sidecar~${ip}~${pod}.${ns}~${ns}.svc.cluster.local`, cluster: pod } });
   const updates: string[] = [];
+  const edsNames: string[][] = [];
   for (const t of ALL_TYPES) {
     client.subscribe(
       t,
-      () => {
+      (u) => {
         updates.push(t);
+        if (t === TypeUrl.ClusterLoadAssignment) edsNames.push(u.resources.map((r) => r.name).sort());
         return accept();
       },
       t === TypeUrl.RouteConfiguration ? ['9080'] : t === TypeUrl.ClusterLoadAssignment ? ['outbound|9080||reviews.default.svc.cluster.local', 'outbound|9080||local.scoped.svc.cluster.local'] : '*',
     );
   }
   client.start();
-  return { client, updates };
+  return { client, updates, edsNames };
 }
 
 async function syncz(p: PilotProcess): Promise<Record<string, Record<string, string>>> {
@@ -71,9 +80,9 @@ afterAll(async () => {
 });
 
 describe('incremental pushes', () => {
-  it('an endpoint-only change pushes EDS alone, and only to proxies that see the service', async () => {
-    const wide = sidecar('productpage-v1', 'default', '10.1.0.10', pilot);
-    const scoped = sidecar('local-client', 'scoped', '10.1.0.51', pilot);
+  it.each(['sotw', 'delta'] as const)('%s: an endpoint-only change pushes one ClusterLoadAssignment alone, and only to proxies that see the service', async (protocol) => {
+    const wide = sidecar(`productpage-${protocol}`, 'default', protocol === 'sotw' ? '10.1.0.10' : '10.1.0.11', pilot, protocol);
+    const scoped = sidecar(`local-client-${protocol}`, 'scoped', protocol === 'sotw' ? '10.1.0.51' : '10.1.0.52', pilot, protocol);
     try {
       // Both are fully configured first (each type accepted once).
       await expect.poll(() => new Set(wide.updates).size, { timeout: 10_000 }).toBe(4);
@@ -81,26 +90,57 @@ describe('incremental pushes', () => {
       expect(scoped.client.resources(TypeUrl.Cluster).has('outbound|9080||reviews.default.svc.cluster.local')).toBe(false);
       const pushesBefore = pilot.logs.filter((l) => l['msg'] === 'push').length;
       const before = await syncz(pilot);
+      // The first EDS response carried both assignments the proxy asked for.
+      expect(wide.edsNames[0]).toEqual(['outbound|9080||local.scoped.svc.cluster.local', 'outbound|9080||reviews.default.svc.cluster.local']);
       wide.updates.length = 0;
       scoped.updates.length = 0;
+      wide.edsNames.length = 0;
 
-      await writeFile(join(dir, 'reviews.yaml'), serviceEntry('reviews', 'default', '10.96.0.12', '10.1.0.99'));
+      const address = protocol === 'sotw' ? '10.1.0.99' : '10.1.0.98';
+      await writeFile(join(dir, 'reviews.yaml'), serviceEntry('reviews', 'default', '10.96.0.12', address));
       await expect
         .poll(() => JSON.stringify(wide.client.resources(TypeUrl.ClusterLoadAssignment).get('outbound|9080||reviews.default.svc.cluster.local')?.value), { timeout: 10_000 })
-        .toContain('10.1.0.99');
+        .toContain(address);
       // Wait until the push that carried it is logged, then check nothing else was sent.
       await expect.poll(() => pilot.logs.filter((l) => l['msg'] === 'push').length).toBeGreaterThan(pushesBefore);
       // Pilot's own record of what it sent (written synchronously with each send) shows the same.
       const after = await syncz(pilot);
       const changed = (proxy: string) =>
         ['cluster', 'endpoint', 'listener', 'route'].filter((t) => before[proxy]?.[`${t}_sent`] !== after[proxy]?.[`${t}_sent`]);
-      expect(changed('productpage-v1.default')).toEqual(['endpoint']);
-      expect(changed('local-client.scoped')).toEqual([]);
+      expect(changed(`productpage-${protocol}.default`)).toEqual(['endpoint']);
+      expect(changed(`local-client-${protocol}.scoped`)).toEqual([]);
       expect(wide.updates).toEqual([TypeUrl.ClusterLoadAssignment]);
+      // Only the changed assignment, not every one the proxy watches (SotW allows it for EDS).
+      expect(wide.edsNames).toEqual([['outbound|9080||reviews.default.svc.cluster.local']]);
       expect(scoped.updates).toEqual([]);
+      const push = pilot.logs.filter((l) => l['msg'] === 'push').at(-1);
+      expect(push).toMatchObject({ scope: 'eds', edsUpdates: 1 });
+      const status = (await (await fetch(`http://${pilot.http}/debug/push_status`)).json()) as Record<string, unknown>;
+      expect(status).toMatchObject({ scope: 'eds', edsUpdates: ['reviews.default.svc.cluster.local'] });
     } finally {
       wide.client.close();
       scoped.client.close();
+    }
+  });
+
+  it('an endpoint change that other types read is a full push: a DNS service, or an endpoint at a connected proxy', async () => {
+    await writeFile(join(dir, 'dns.yaml'), serviceEntry('dns', 'default', '10.96.0.60', 'a.example.com', 'DNS'));
+    const proxy = sidecar('dns-client', 'default', '10.1.0.70', pilot);
+    const dnsCluster = 'outbound|9080||dns.default.svc.cluster.local';
+    try {
+      await expect.poll(() => proxy.client.resources(TypeUrl.Cluster).has(dnsCluster), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => new Set(proxy.updates).size, { timeout: 10_000 }).toBe(4);
+      proxy.updates.length = 0;
+      // STRICT_DNS clusters carry their endpoints inline: CDS must be resent.
+      await writeFile(join(dir, 'dns.yaml'), serviceEntry('dns', 'default', '10.96.0.60', 'b.example.com', 'DNS'));
+      await expect.poll(() => JSON.stringify(proxy.client.resources(TypeUrl.Cluster).get(dnsCluster)?.value), { timeout: 10_000 }).toContain('b.example.com');
+      expect(pilot.logs.filter((l) => l['msg'] === 'push').at(-1)).toMatchObject({ scope: 'full', why: 'endpoints of DNS service dns.default.svc.cluster.local' });
+      // An endpoint moving onto the proxy's own address changes its inbound side: full push.
+      await writeFile(join(dir, 'reviews.yaml'), serviceEntry('reviews', 'default', '10.96.0.12', '10.1.0.70'));
+      await expect.poll(() => pilot.logs.filter((l) => l['msg'] === 'push').at(-1)?.['why'], { timeout: 10_000 }).toBe('endpoint of a connected proxy (10.1.0.70)');
+      await expect.poll(() => [...proxy.client.resources(TypeUrl.Cluster).keys()].some((n) => n.startsWith('inbound|')), { timeout: 10_000 }).toBe(true);
+    } finally {
+      proxy.client.close();
     }
   });
 });

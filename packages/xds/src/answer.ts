@@ -1,4 +1,5 @@
 // Pure decisions shared by the caches: does a watch need an answer now, and with what.
+import { TypeUrl } from '@weft/api';
 import type { DeltaResponse, DeltaWatchState, SotwResponse, SotwWatchState } from './config-watcher.js';
 import type { Resource } from './resource.js';
 import { isInterested, type Subscription } from './subscription.js';
@@ -22,8 +23,18 @@ export function selectResources(sub: Subscription, resources: ReadonlyMap<string
 }
 
 /**
+ * Types whose SotW responses may carry only some of the subscribed resources. xds_protocol ("Resource
+ * updates"): LDS and CDS responses must hold every resource (a missing one is deleted), while for EDS
+ * and RDS a resource absent from a response is simply not updated. So an endpoint change sends one
+ * ClusterLoadAssignment, not all of them (Istio's incremental EDS push does the same).
+ */
+export const PARTIAL_SOTW_TYPES: ReadonlySet<string> = new Set([TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration]);
+
+/**
  * SotW: answer when the type's version differs from what the stream last sent, or when the request
  * names resources the last response did not cover. `version` '' means the type is not served yet.
+ * With `state.held` (partial types, named subscriptions) the answer holds only the subscribed
+ * resources the stream has not sent at their current version, and none is due when that is empty.
  */
 export function sotwAnswer(
   typeUrl: string,
@@ -32,7 +43,20 @@ export function sotwAnswer(
   resources: ReadonlyMap<string, Resource>,
 ): SotwResponse | undefined {
   if (version === '') return undefined;
-  if (version === state.sentVersion && !hasNewNames(state)) return undefined;
+  const newNames = hasNewNames(state);
+  if (version === state.sentVersion && !newNames) return undefined;
+  const held = state.held;
+  if (held && !state.subscription.wildcard) {
+    const changed: Resource[] = [];
+    for (const name of state.subscription.names) {
+      const r = resources.get(name);
+      if (r && held.get(name) !== r.version) changed.push(r);
+    }
+    if (changed.length > 0) return { typeUrl, version, resources: changed };
+    // Nothing the stream holds changed: no response, unless it asked for names not answered yet
+    // (which do not exist here: the full selection tells it so, as before).
+    if (!newNames) return undefined;
+  }
   return { typeUrl, version, resources: selectResources(state.subscription, resources) };
 }
 

@@ -20,6 +20,12 @@ export interface SotwWatchState {
   readonly sentVersion: string;
   /** The names the last response answered; a request naming more must be answered even at the same version. */
   readonly sentNames: ReadonlySet<string>;
+  /**
+   * For the types whose SotW responses may be partial (EDS, RDS): name → version of every subscribed
+   * resource this stream has sent. When present, an answer carries only what the client lacks or
+   * holds at another version (see PARTIAL_SOTW_TYPES).
+   */
+  readonly held?: ReadonlyMap<string, string>;
 }
 
 export interface SotwResponse {

@@ -14,7 +14,7 @@ export type {
   DeltaResponse,
   CancelWatch,
 } from './config-watcher.js';
-export { sotwAnswer, deltaAnswer, selectResources } from './answer.js';
+export { sotwAnswer, deltaAnswer, selectResources, PARTIAL_SOTW_TYPES } from './answer.js';
 export { SnapshotCache, nodeIdGroup, type NodeGroup, type SnapshotCacheOptions } from './snapshot-cache.js';
 export { LinearCache, type LinearCacheOptions } from './linear-cache.js';
 export { MuxCache, type MuxCacheOptions, type AnyWatcher } from './mux-cache.js';

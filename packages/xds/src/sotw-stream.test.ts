@@ -1,9 +1,10 @@
 import { TypeUrl } from '@weft/api';
 import { describe, expect, it } from 'vitest';
-import { helloSnapshot } from '../test/resources.js';
+import { edsCluster, endpoints, helloSnapshot } from '../test/resources.js';
 import { recordingCallbacks, sotwHarness, tick } from '../test/stream-harness.js';
 import type { ConfigWatcher, SotwResponse, SotwWatchState } from './config-watcher.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { Snapshot } from './snapshot.js';
 
 const CDS = TypeUrl.Cluster;
 const EDS = TypeUrl.ClusterLoadAssignment;
@@ -84,6 +85,53 @@ describe('SotwStream', () => {
     for (const p of pending.reverse()) p.respond({ typeUrl: p.typeUrl, version: 'v1', resources: [] });
     await tick();
     expect(h.written.map((w) => w.type_url)).toEqual([CDS, EDS, LDS, RDS]);
+  });
+
+  it('sends only the changed ClusterLoadAssignments (EDS may be partial in SotW), and all of them again to a new subscriber', async () => {
+    const snap = (version: string, aPort: number, bPort: number) =>
+      Snapshot.create({ version, resources: { [CDS]: [edsCluster('a'), edsCluster('b')], [EDS]: [endpoints('a', [aPort]), endpoints('b', [bPort])] } });
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', snap('v1', 1, 1));
+    const h = sotwHarness(cache);
+    const names = (i: number) => h.written[i]?.resources.map((r) => r.name);
+    h.send({ node: NODE, type_url: EDS, resource_names: ['a', 'b'] });
+    await tick();
+    expect(names(0)).toEqual(['a', 'b']);
+    h.send({ type_url: EDS, version_info: 'v1', resource_names: ['a', 'b'], response_nonce: '1' });
+    cache.setSnapshot('n1', snap('v2', 1, 2));
+    await tick();
+    expect(h.written.map((w) => w.version_info)).toEqual(['v1', 'v2']);
+    expect(names(1)).toEqual(['b']);
+    // A new version whose subscribed resources are all unchanged sends nothing.
+    h.send({ type_url: EDS, version_info: 'v2', resource_names: ['a', 'b'], response_nonce: '2' });
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v3', resources: { [CDS]: [edsCluster('a'), edsCluster('b'), edsCluster('c')], [EDS]: [endpoints('a', [1]), endpoints('b', [2]), endpoints('c', [3])] } }));
+    await tick();
+    expect(h.written).toHaveLength(2);
+    // Subscribing to one more sends just that one; after unsubscribing and resubscribing, it is sent again.
+    h.send({ type_url: EDS, version_info: 'v2', resource_names: ['a', 'b', 'c'], response_nonce: '2' });
+    await tick();
+    expect(names(2)).toEqual(['c']);
+    h.send({ type_url: EDS, version_info: 'v3', resource_names: ['a', 'b'], response_nonce: '3' });
+    h.send({ type_url: EDS, version_info: 'v3', resource_names: ['a', 'b', 'c'], response_nonce: '3' });
+    await tick();
+    expect(names(3)).toEqual(['c']);
+    // Another stream gets the full set.
+    const fresh = sotwHarness(cache);
+    fresh.send({ node: NODE, type_url: EDS, resource_names: ['a', 'b', 'c'] });
+    await tick();
+    expect(fresh.written[0]?.resources.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps CDS complete in every response', async () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v1', resources: { [CDS]: [edsCluster('a'), edsCluster('b')] } }));
+    const h = sotwHarness(cache);
+    h.send({ node: NODE, type_url: CDS });
+    await tick();
+    h.send({ type_url: CDS, version_info: 'v1', response_nonce: '1' });
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v2', resources: { [CDS]: [edsCluster('a'), edsCluster('b', 'b-service')] } }));
+    await tick();
+    expect(h.written.map((w) => w.resources.map((r) => r.name))).toEqual([['a', 'b'], ['a', 'b']]);
   });
 
   it('takes the node from the first request and keeps it when later requests omit it', async () => {

@@ -2,6 +2,7 @@
 // watch at a time (opened on each request, consumed by its answer), as go-control-plane's sotw server.
 import type { DiscoveryRequest__Output } from '@weft/api';
 import { invokeCallback, type StreamInfo } from './callbacks.js';
+import { PARTIAL_SOTW_TYPES } from './answer.js';
 import type { ConfigWatcher, SotwResponse } from './config-watcher.js';
 import { StreamBase, errorDetailOf, type Pending, type StreamContext, type StreamOutput, type StreamStatus, type WatchSlot } from './stream-base.js';
 import { sotwSubscription, type Subscription } from './subscription.js';
@@ -13,6 +14,8 @@ interface SotwTypeState extends WatchSlot {
   subscription: Subscription | undefined;
   /** Names covered by the last response (see SotwWatchState.sentNames). */
   sentNames: ReadonlySet<string>;
+  /** Partial types only: name → version of each subscribed resource sent on this stream (SotwWatchState.held). */
+  readonly held: Map<string, string> | undefined;
 }
 
 export class SotwStream extends StreamBase<SotwResponse> {
@@ -33,7 +36,7 @@ export class SotwStream extends StreamBase<SotwResponse> {
     if (!info) return;
     let t = this.types.get(typeUrl);
     if (!t) {
-      t = { sync: new TypeSync(typeUrl), subscription: undefined, sentNames: new Set(), generation: 0 };
+      t = { sync: new TypeSync(typeUrl), subscription: undefined, sentNames: new Set(), generation: 0, held: PARTIAL_SOTW_TYPES.has(typeUrl) ? new Map() : undefined };
       this.types.set(typeUrl, t);
     }
     const detail = errorDetailOf(req.error_detail);
@@ -69,7 +72,12 @@ export class SotwStream extends StreamBase<SotwResponse> {
   private watch(info: StreamInfo, typeUrl: string, t: SotwTypeState, subscription: Subscription): void {
     t.cancel?.();
     t.generation++;
-    const state = { subscription, sentVersion: t.sync.version, sentNames: t.sentNames };
+    // A name the client unsubscribed is forgotten by it: if asked for again, it is sent again.
+    if (!subscription.wildcard) {
+      if ([...t.sentNames].some((n) => !subscription.names.has(n))) t.sentNames = new Set([...t.sentNames].filter((n) => subscription.names.has(n)));
+      if (t.held) for (const name of t.held.keys()) if (!subscription.names.has(name)) t.held.delete(name);
+    }
+    const state = { subscription, sentVersion: t.sync.version, sentNames: t.sentNames, ...(t.held ? { held: t.held } : {}) };
     t.cancel = this.watcher.createWatch({ node: info.node, typeUrl }, state, this.queue(t, typeUrl));
   }
 
@@ -81,6 +89,7 @@ export class SotwStream extends StreamBase<SotwResponse> {
     const nonce = this.nextNonce();
     t.sync.recordSent(response.version, nonce);
     t.sentNames = new Set(t.subscription?.names ?? []);
+    if (t.held) for (const r of response.resources) t.held.set(r.name, r.version);
     t.cancel = undefined;
     t.generation++;
     this.output.write({

@@ -1,12 +1,13 @@
 // Turns the current MeshSnapshot into per-proxy-group xDS snapshots and publishes them to the cache.
 // Stage order (STYLE habit 15): snapshot → generate per group → consistency check → publish.
 import { createHash } from 'node:crypto';
-import { TYPE_SHORT_NAMES, type Node__Output, type ProtoRegistry } from '@weft/api';
+import { TYPE_SHORT_NAMES, TypeUrl, type Node__Output, type ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import { makeResource, Snapshot, type Resource, type SnapshotCache, type StreamInfo } from '@weft/xds';
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import { nodeInput } from '../model/node-metadata.js';
 import { parseProxy, type Proxy } from '../model/proxy.js';
+import { clustersForHostnames } from '../networking/endpoint/eds.js';
 import { sidecarScope } from '../networking/sidecar-scope.js';
 import { SERVED_TYPES, type GeneratorSets } from './generators.js';
 import type { PushRequest } from './push-request.js';
@@ -22,6 +23,15 @@ export interface PushStatus {
   readonly version: string;
   readonly at: string;
   readonly groups: number;
+  /** `full`: every type regenerated; `eds`: only the ClusterLoadAssignments of `edsUpdates` (incremental). */
+  readonly scope: 'full' | 'eds';
+  /** Hosts whose endpoints an incremental push carried (sorted). */
+  readonly edsUpdates: readonly string[];
+  /** Groups that got a new snapshot, and the resources generated for them (shared ones counted once). */
+  readonly groupsChanged: number;
+  readonly resourcesGenerated: number;
+  /** Time spent generating and publishing, in milliseconds. */
+  readonly ms: number;
   /** Groups whose generated snapshot failed the consistency check (not published). */
   readonly inconsistent: readonly { group: string; errors: readonly string[] }[];
   /** Groups whose generation threw (a bug; the previous snapshot stays). */
@@ -44,6 +54,20 @@ export function nodeGroupKey(proxy: Proxy): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([proxy.type, proxy.ipAddresses, proxy.namespace, proxy.dnsDomain, proxy.generator ?? '', proxy.metadata, proxy.locality ?? '']));
   return `${proxy.type}~${proxy.ipAddresses[0]}~${proxy.namespace}~${h.digest('base64url').slice(0, 12)}`;
+}
+
+interface PublishResult {
+  readonly inconsistent?: string[];
+  readonly failed?: string;
+  /** A new snapshot was published. */
+  readonly changed?: boolean;
+}
+
+/** A type's version: a hash of its resources' names and versions, in order. */
+function typeVersion(list: readonly Resource[]): string {
+  const v = createHash('sha256');
+  for (const r of list) v.update(r.name).update('\u0000').update(r.version).update('\u0000');
+  return v.digest('base64url').slice(0, 16);
 }
 
 export class Discovery {
@@ -111,19 +135,38 @@ export class Discovery {
     this.log.info({ proxy: entry.proxy.id, stream: stream.id }, 'proxy disconnected');
   }
 
-  /** A push: regenerate every connected group from `mesh` and publish what passes the checks. */
+  /**
+   * A push. Full (`request.full`, or no request): regenerate every connected group from `mesh` and
+   * publish what passes the checks. Incremental (`full: false`): only the ClusterLoadAssignments of
+   * the hosts in `request.edsUpdates`, for the groups that have them; every other resource stays.
+   */
   push(mesh: MeshSnapshot, request?: PushRequest): PushStatus {
+    const started = Date.now();
     this.mesh = mesh;
+    const incremental = request !== undefined && !request.full;
     const inconsistent: { group: string; errors: string[] }[] = [];
     const failed: { group: string; error: string }[] = [];
     // Equal resources are encoded once per push and shared by every group that has them.
     const memo = new Map<string, Resource>();
+    let groupsChanged = 0;
     for (const entry of this.byGroup.values()) {
-      const r = this.publish(entry, mesh, request, memo);
+      const r = incremental ? this.publishEndpoints(entry, mesh, request, memo) : this.publish(entry, mesh, request, memo);
       if (r.inconsistent) inconsistent.push({ group: entry.group, errors: r.inconsistent });
       if (r.failed) failed.push({ group: entry.group, error: r.failed });
+      if (r.changed) groupsChanged++;
     }
-    this.lastStatus = { version: mesh.version, at: new Date().toISOString(), groups: this.byGroup.size, inconsistent, failed };
+    this.lastStatus = {
+      version: mesh.version,
+      at: new Date().toISOString(),
+      groups: this.byGroup.size,
+      scope: incremental ? 'eds' : 'full',
+      edsUpdates: incremental ? [...request.edsUpdates].sort() : [],
+      groupsChanged,
+      resourcesGenerated: memo.size,
+      ms: Date.now() - started,
+      inconsistent,
+      failed,
+    };
     return this.lastStatus;
   }
 
@@ -142,7 +185,47 @@ export class Discovery {
     return r;
   }
 
-  private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: Map<string, Resource>): { inconsistent?: string[]; failed?: string } {
+  /**
+   * The incremental push of one group: its ClusterLoadAssignments for `request.edsUpdates` are
+   * regenerated in place; the other types keep their resources and versions, so only EDS is sent.
+   * A group with no snapshot yet gets a full one.
+   */
+  private publishEndpoints(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest, memo: Map<string, Resource>): PublishResult {
+    const previous = this.options.cache.getSnapshot(entry.group);
+    if (!previous) return this.publish(entry, mesh, request, memo);
+    const eds = TypeUrl.ClusterLoadAssignment;
+    const held = previous.resources(eds);
+    const affected = clustersForHostnames(held.keys(), request.edsUpdates);
+    if (affected.length === 0) return {};
+    const set = entry.proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
+    const gen = set.get(eds);
+    if (!gen) return {};
+    let regenerated: Resource[];
+    try {
+      regenerated = gen({ snapshot: mesh, proxy: entry.proxy, scope: sidecarScope(mesh, entry.proxy) }, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
+    } catch (e) {
+      this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'endpoint generation failed; the proxy keeps its last config');
+      return { failed: String((e as Error).message ?? e) };
+    }
+    const replaced = new Map(held);
+    for (const r of regenerated) replaced.set(r.name, r);
+    const list = [...replaced.values()];
+    const version = typeVersion(list);
+    if (version === previous.typeVersion(eds)) return {};
+    const resources: Record<string, readonly Resource[]> = {};
+    const typeVersions: Record<string, string> = {};
+    for (const typeUrl of previous.typeUrls()) {
+      resources[typeUrl] = typeUrl === eds ? list : [...previous.resources(typeUrl).values()];
+      typeVersions[typeUrl] = typeUrl === eds ? version : previous.typeVersion(typeUrl);
+    }
+    // The names are those of the previous (consistent) snapshot: no reference can have broken.
+    this.options.cache.setSnapshot(entry.group, Snapshot.create({ version: mesh.version, resources, typeVersions }));
+    this.log.debug({ group: entry.group, changed: ['EDS'], clusters: affected.length }, 'snapshot published (endpoints)');
+    this.options.onPushed?.(entry.group, [eds], request);
+    return { changed: true };
+  }
+
+  private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: Map<string, Resource>): PublishResult {
     let resources: Map<string, Resource[]>;
     try {
       resources = this.generateMemo(entry.proxy, mesh, memo);
@@ -154,10 +237,8 @@ export class Discovery {
     const typeVersions: Record<string, string> = {};
     const changed: string[] = [];
     for (const [typeUrl, list] of resources) {
-      const v = createHash('sha256');
-      for (const r of list) v.update(r.name).update('\u0000').update(r.version).update('\u0000');
       // Versions are content hashes: an unchanged type keeps its version, so the cache does not resend it.
-      const version = v.digest('base64url').slice(0, 16);
+      const version = typeVersion(list);
       typeVersions[typeUrl] = version;
       if (previous?.typeVersion(typeUrl) !== version) changed.push(typeUrl);
     }
@@ -172,7 +253,7 @@ export class Discovery {
     this.options.cache.setSnapshot(entry.group, snapshot);
     this.log.debug({ group: entry.group, changed: changed.map((t) => TYPE_SHORT_NAMES[t] ?? t) }, 'snapshot published');
     this.options.onPushed?.(entry.group, changed, request);
-    return {};
+    return { changed: true };
   }
 
   private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: Map<string, Resource>): Map<string, Resource[]> {

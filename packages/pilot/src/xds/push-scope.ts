@@ -1,0 +1,69 @@
+// What a new MeshSnapshot changes compared with the one last pushed, and so how much must be pushed
+// (Istio's ServiceEntry controller deciding between an EDS update and a full push). Pure.
+import type { MeshSnapshot } from '../model/mesh-snapshot.js';
+import type { Service, ServiceInstance } from '../model/service.js';
+
+export type PushScope =
+  /** Only the endpoints of these hosts changed: only their ClusterLoadAssignments need regenerating. */
+  | { readonly full: false; readonly edsUpdates: ReadonlySet<string> }
+  /** Something else changed (or may have): every type may differ. */
+  | { readonly full: true; readonly reason: string };
+
+function serviceKey(s: Service): string {
+  return JSON.stringify([s.hostname, s.address, s.ports, s.serviceAccounts, s.meshExternal, s.resolution, s.attributes.registry, s.attributes.name, s.attributes.namespace, [...s.attributes.exportTo].sort()]);
+}
+
+function instancesByHost(mesh: MeshSnapshot): Map<string, ServiceInstance[]> {
+  const out = new Map<string, ServiceInstance[]>();
+  for (const i of mesh.allInstances()) {
+    let list = out.get(i.service.hostname);
+    if (!list) out.set(i.service.hostname, (list = []));
+    list.push(i);
+  }
+  return out;
+}
+
+function endpointsKey(list: readonly ServiceInstance[] | undefined): string {
+  return JSON.stringify((list ?? []).map((i) => [i.servicePort.port, i.endpoint]));
+}
+
+function configKey(mesh: MeshSnapshot): string {
+  // ServiceEntries and WorkloadEntries reach generation only as services and instances, compared below.
+  const c = mesh.configs;
+  return JSON.stringify([c.virtualServices, c.destinationRules, c.gateways, c.sidecars]);
+}
+
+/**
+ * An endpoint-only push is safe when config and services are unchanged and, for every host whose
+ * endpoints changed, nothing but its ClusterLoadAssignments reads them:
+ * - a DNS service carries its endpoints inline in the Cluster (STRICT_DNS), so CDS changes;
+ * - the workloads' service accounts feed the ISTIO_MUTUAL SAN list of the Cluster;
+ * - an endpoint at a connected proxy's address is that proxy's own inbound (LDS, CDS).
+ * `proxyAddresses`: every IP of every connected proxy.
+ */
+export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot, proxyAddresses: ReadonlySet<string>): PushScope {
+  if (!previous) return { full: true, reason: 'first push' };
+  if ((previous.mesh !== next.mesh && JSON.stringify(previous.mesh) !== JSON.stringify(next.mesh)) || previous.domainSuffix !== next.domainSuffix) return { full: true, reason: 'mesh config' };
+  if (configKey(previous) !== configKey(next)) return { full: true, reason: 'config' };
+  if (previous.services.length !== next.services.length) return { full: true, reason: 'services' };
+  for (let i = 0; i < next.services.length; i++) {
+    if (serviceKey(previous.services[i]!) !== serviceKey(next.services[i]!)) return { full: true, reason: 'services' };
+  }
+  const before = instancesByHost(previous);
+  const after = instancesByHost(next);
+  const edsUpdates = new Set<string>();
+  for (const host of new Set([...before.keys(), ...after.keys()])) {
+    const old = before.get(host);
+    const now = after.get(host);
+    if (endpointsKey(old) === endpointsKey(now)) continue;
+    const service = next.service(host);
+    if (!service || service.resolution === 'DNSLB') return { full: true, reason: `endpoints of DNS service ${host}` };
+    const accounts = (list: readonly ServiceInstance[] | undefined) => JSON.stringify([...new Set((list ?? []).map((i) => `${i.servicePort.port}|${i.endpoint.serviceAccount ?? ''}`))].sort());
+    if (accounts(old) !== accounts(now)) return { full: true, reason: `service accounts of ${host}` };
+    for (const i of [...(old ?? []), ...(now ?? [])]) {
+      if (proxyAddresses.has(i.endpoint.address)) return { full: true, reason: `endpoint of a connected proxy (${i.endpoint.address})` };
+    }
+    edsUpdates.add(host);
+  }
+  return { full: false, edsUpdates };
+}
