@@ -114,3 +114,23 @@ describe('makeResource', () => {
     );
   });
 });
+
+describe('Snapshot.withResources', () => {
+  it('replaces resources of one type at a new type version and shares the other types', () => {
+    const base = Snapshot.create({
+      version: 'v1',
+      resources: { [TypeUrl.Cluster]: [edsCluster('a'), edsCluster('b')], [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [1]), endpoints('b', [1])] },
+    });
+    const next = base.withResources(TypeUrl.ClusterLoadAssignment, [endpoints('b', [2])], 'eds-2', 'v2');
+    expect(next.version).toBe('v2');
+    expect(next.typeVersion(TypeUrl.ClusterLoadAssignment)).toBe('eds-2');
+    expect(next.typeVersion(TypeUrl.Cluster)).toBe('v1');
+    expect([...next.resources(TypeUrl.ClusterLoadAssignment).keys()]).toEqual(['a', 'b']);
+    expect(next.resources(TypeUrl.ClusterLoadAssignment).get('b')?.version).toBe(endpoints('b', [2]).version);
+    expect(next.resources(TypeUrl.ClusterLoadAssignment).get('a')).toBe(base.resources(TypeUrl.ClusterLoadAssignment).get('a'));
+    expect(next.resources(TypeUrl.Cluster)).toBe(base.resources(TypeUrl.Cluster));
+    // The original is untouched.
+    expect(base.resources(TypeUrl.ClusterLoadAssignment).get('b')?.version).toBe(endpoints('b', [1]).version);
+    expect(() => base.withResources(TypeUrl.ClusterLoadAssignment, [edsCluster('x')], 'e')).toThrow(expect.objectContaining({ code: 'WEFT_XDS_TYPE_MISMATCH' }));
+  });
+});

@@ -62,6 +62,23 @@ export class Snapshot {
     return new Snapshot(init.version, types);
   }
 
+  /**
+   * A copy in which `resources` replace (or join) those of the same names of one type, at
+   * `typeVersion`; every other type is shared with this snapshot. For incremental pushes, where the
+   * names referenced across types do not change.
+   */
+  withResources(typeUrl: string, resources: readonly Resource[], typeVersion: string, version = this.version): Snapshot {
+    if (typeVersion === '' || version === '') throw XdsErrors.EMPTY_VERSION([short(typeUrl)]);
+    const items = new Map(this.types.get(typeUrl)?.items);
+    for (const r of resources) {
+      if (r.typeUrl !== typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, typeUrl]);
+      items.set(r.name, r);
+    }
+    const types = new Map(this.types);
+    types.set(typeUrl, { version: typeVersion, items });
+    return new Snapshot(version, types);
+  }
+
   /** The version of one type, or '' when the snapshot does not serve it. */
   typeVersion(typeUrl: string): string {
     return this.types.get(typeUrl)?.version ?? '';

@@ -16,6 +16,30 @@ export interface GeneratorContext {
   readonly snapshot: MeshSnapshot;
   readonly proxy: Proxy;
   readonly scope: SidecarScope;
+  /**
+   * Work shared by the proxies of one push (absent outside a push): generators keep here what does
+   * not depend on the proxy beyond `outboundShareKey(ctx)`, under keys that include it.
+   */
+  readonly shared?: Map<string, unknown>;
+}
+
+/**
+ * What outbound generation reads of a proxy, besides the snapshot: its type, generator, namespace
+ * and Sidecar (the scope). Proxies with the same key get the same outbound clusters and endpoints.
+ */
+export function outboundShareKey(ctx: GeneratorContext): string {
+  const sidecar = ctx.scope.sidecar;
+  return `${ctx.proxy.type}|${ctx.proxy.generator ?? ''}|${ctx.proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+}
+
+/** `compute()` once per push for `key` (and every time outside a push). */
+export function sharedValue<T>(ctx: GeneratorContext, key: string, compute: () => T): T {
+  const shared = ctx.shared;
+  if (!shared) return compute();
+  if (shared.has(key)) return shared.get(key) as T;
+  const value = compute();
+  shared.set(key, value);
+  return value;
 }
 
 /** Generates the full set of one type for a proxy; `names` narrows it for RDS/EDS requests. */

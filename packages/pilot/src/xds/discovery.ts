@@ -8,7 +8,7 @@ import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import { nodeInput } from '../model/node-metadata.js';
 import { parseProxy, type Proxy } from '../model/proxy.js';
 import { clustersForHostnames } from '../networking/endpoint/eds.js';
-import { sidecarScope } from '../networking/sidecar-scope.js';
+import { selectSidecar, sidecarScope, type SidecarScope } from '../networking/sidecar-scope.js';
 import { SERVED_TYPES, type GeneratorSets } from './generators.js';
 import type { PushRequest } from './push-request.js';
 
@@ -63,6 +63,29 @@ interface PublishResult {
   readonly changed?: boolean;
 }
 
+/**
+ * What one push shares across proxies: encoded resources (by object identity, then by content),
+ * sidecar scopes, and the generators' shared work (GeneratorContext.shared).
+ */
+class PushMemo {
+  readonly byContent = new Map<string, Resource>();
+  readonly byObject = new WeakMap<object, Resource>();
+  readonly shared = new Map<string, unknown>();
+  private readonly scopes = new Map<string, SidecarScope>();
+
+  /** sidecarScope reads the proxy's type and namespace, and its labels only to pick the Sidecar. */
+  scope(mesh: MeshSnapshot, proxy: Proxy): SidecarScope {
+    const sidecar = proxy.type === 'sidecar' ? selectSidecar(mesh, proxy) : undefined;
+    const key = `${proxy.type}|${proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      scope = sidecarScope(mesh, proxy);
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
+
 /** A type's version: a hash of its resources' names and versions, in order. */
 function typeVersion(list: readonly Resource[]): string {
   const v = createHash('sha256');
@@ -76,6 +99,8 @@ export class Discovery {
   private readonly byStream = new Map<number, ConnectedProxy>();
   private readonly byGroup = new Map<string, ConnectedProxy>();
   private lastStatus: PushStatus | undefined;
+  /** The shared work of the last push, for proxies connecting after it (same mesh). */
+  private memo: PushMemo | undefined;
 
   constructor(private readonly options: DiscoveryOptions) {
     this.log = moduleLogger(options.logger, 'xds.discovery');
@@ -120,7 +145,7 @@ export class Discovery {
     entry.streams.add(stream.id);
     this.byStream.set(stream.id, entry);
     this.log.info({ proxy: parsed.value.id, type: parsed.value.type, group, stream: stream.id }, 'proxy connected');
-    if (this.mesh && !this.options.cache.getSnapshot(group)) this.publish(entry, this.mesh, undefined, new Map());
+    if (this.mesh && !this.options.cache.getSnapshot(group)) this.publish(entry, this.mesh, undefined, (this.memo ??= new PushMemo()));
   }
 
   disconnect(stream: StreamInfo): void {
@@ -147,7 +172,9 @@ export class Discovery {
     const inconsistent: { group: string; errors: string[] }[] = [];
     const failed: { group: string; error: string }[] = [];
     // Equal resources are encoded once per push and shared by every group that has them.
-    const memo = new Map<string, Resource>();
+    const memo = new PushMemo();
+    // Proxies that connect before the next push are generated from `mesh` too: they share this work.
+    this.memo = memo;
     let groupsChanged = 0;
     for (const entry of this.byGroup.values()) {
       const r = incremental ? this.publishEndpoints(entry, mesh, request, memo) : this.publish(entry, mesh, request, memo);
@@ -162,7 +189,7 @@ export class Discovery {
       scope: incremental ? 'eds' : 'full',
       edsUpdates: incremental ? [...request.edsUpdates].sort() : [],
       groupsChanged,
-      resourcesGenerated: memo.size,
+      resourcesGenerated: memo.byContent.size,
       ms: Date.now() - started,
       inconsistent,
       failed,
@@ -172,16 +199,20 @@ export class Discovery {
 
   /** What Pilot would send a proxy now (for /debug/config_dump). */
   generate(proxy: Proxy, mesh: MeshSnapshot): Map<string, Resource[]> {
-    return this.generateMemo(proxy, mesh, new Map());
+    return this.generateMemo(proxy, mesh, new PushMemo());
   }
 
-  private resource(typeUrl: string, name: string, messageType: string, object: object, memo: Map<string, Resource>): Resource {
+  private resource(typeUrl: string, name: string, messageType: string, object: object, memo: PushMemo): Resource {
+    // Work shared by generators comes back as the same object: no need to look at its content.
+    const known = memo.byObject.get(object);
+    if (known && known.name === name && known.typeUrl === typeUrl) return known;
     const key = `${messageType}\u0000${name}\u0000${JSON.stringify(object)}`;
-    let r = memo.get(key);
+    let r = memo.byContent.get(key);
     if (!r) {
       r = makeResource(this.options.registry, typeUrl, object, { name });
-      memo.set(key, r);
+      memo.byContent.set(key, r);
     }
+    memo.byObject.set(object, r);
     return r;
   }
 
@@ -190,7 +221,7 @@ export class Discovery {
    * regenerated in place; the other types keep their resources and versions, so only EDS is sent.
    * A group with no snapshot yet gets a full one.
    */
-  private publishEndpoints(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest, memo: Map<string, Resource>): PublishResult {
+  private publishEndpoints(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest, memo: PushMemo): PublishResult {
     const previous = this.options.cache.getSnapshot(entry.group);
     if (!previous) return this.publish(entry, mesh, request, memo);
     const eds = TypeUrl.ClusterLoadAssignment;
@@ -202,30 +233,27 @@ export class Discovery {
     if (!gen) return {};
     let regenerated: Resource[];
     try {
-      regenerated = gen({ snapshot: mesh, proxy: entry.proxy, scope: sidecarScope(mesh, entry.proxy) }, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
+      regenerated = gen({ snapshot: mesh, proxy: entry.proxy, scope: memo.scope(mesh, entry.proxy), shared: memo.shared }, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
     } catch (e) {
       this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'endpoint generation failed; the proxy keeps its last config');
       return { failed: String((e as Error).message ?? e) };
     }
-    const replaced = new Map(held);
-    for (const r of regenerated) replaced.set(r.name, r);
-    const list = [...replaced.values()];
-    const version = typeVersion(list);
-    if (version === previous.typeVersion(eds)) return {};
-    const resources: Record<string, readonly Resource[]> = {};
-    const typeVersions: Record<string, string> = {};
-    for (const typeUrl of previous.typeUrls()) {
-      resources[typeUrl] = typeUrl === eds ? list : [...previous.resources(typeUrl).values()];
-      typeVersions[typeUrl] = typeUrl === eds ? version : previous.typeVersion(typeUrl);
-    }
+    const changedResources = regenerated.filter((r) => held.get(r.name)?.version !== r.version);
+    if (changedResources.length === 0) return {};
+    // The new type version follows from the previous one and what changed: no need to hash every
+    // assignment of the group again. (Versions are opaque; SotW EDS responses carry only what a
+    // stream lacks, so a later full push with equal content resends nothing either way.)
+    const v = createHash('sha256').update(previous.typeVersion(eds));
+    for (const r of changedResources) v.update('\u0000').update(r.name).update('\u0000').update(r.version);
+    const version = v.digest('base64url').slice(0, 16);
     // The names are those of the previous (consistent) snapshot: no reference can have broken.
-    this.options.cache.setSnapshot(entry.group, Snapshot.create({ version: mesh.version, resources, typeVersions }));
+    this.options.cache.setSnapshot(entry.group, previous.withResources(eds, changedResources, version, mesh.version));
     this.log.debug({ group: entry.group, changed: ['EDS'], clusters: affected.length }, 'snapshot published (endpoints)');
     this.options.onPushed?.(entry.group, [eds], request);
     return { changed: true };
   }
 
-  private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: Map<string, Resource>): PublishResult {
+  private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: PushMemo): PublishResult {
     let resources: Map<string, Resource[]>;
     try {
       resources = this.generateMemo(entry.proxy, mesh, memo);
@@ -256,8 +284,8 @@ export class Discovery {
     return { changed: true };
   }
 
-  private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: Map<string, Resource>): Map<string, Resource[]> {
-    const ctx = { snapshot: mesh, proxy, scope: sidecarScope(mesh, proxy) };
+  private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: PushMemo): Map<string, Resource[]> {
+    const ctx = { snapshot: mesh, proxy, scope: memo.scope(mesh, proxy), shared: memo.shared };
     const set = proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
     const out = new Map<string, Resource[]>();
     for (const typeUrl of SERVED_TYPES) {

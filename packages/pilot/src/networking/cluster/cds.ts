@@ -25,7 +25,7 @@ export function grpcClusters(ctx: GeneratorContext): NamedCluster[] {
 /** Every cluster of an Envoy proxy, in generation order (duplicates possible). */
 function envoyClusters(ctx: GeneratorContext): NamedCluster[] {
   const mesh = ctx.snapshot.mesh;
-  const clusters = outboundClusters(ctx);
+  const clusters = [...outboundClusters(ctx)];
   if (ctx.proxy.type === 'sidecar') {
     clusters.push(blackHoleCluster(mesh), passthroughCluster(mesh));
     clusters.push(...inboundClusters(ctx), ...inboundPassthroughClusters(mesh, ctx.proxy));
@@ -57,7 +57,7 @@ export const cdsGenerator: Generator = (ctx): GeneratedResource[] =>
 
 /** Names of the EDS clusters the proxy gets from CDS: what EDS serves when no names are requested. */
 export function edsClusterNames(ctx: GeneratorContext): string[] {
-  return buildClusters(ctx)
-    .filter((c) => c.type === 'EDS')
-    .map((c) => c.name);
+  // Only outbound clusters are EDS (inbound and special clusters are STATIC or ORIGINAL_DST).
+  const eds = isProxylessGrpc(ctx) ? grpcClusters(ctx) : outboundClusters(ctx).filter((c) => c.type === 'EDS');
+  return normalize(eds).map((c) => c.name);
 }

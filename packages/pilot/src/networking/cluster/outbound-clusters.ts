@@ -5,7 +5,7 @@ import type { Config } from '../../model/mesh-snapshot.js';
 import type { Proxy } from '../../model/proxy.js';
 import { labelsMatch, type Service, type ServicePort } from '../../model/service.js';
 import { localityLbEndpoints } from '../endpoint/locality-lb-endpoints.js';
-import type { GeneratorContext } from '../generator.js';
+import { outboundShareKey, sharedValue, type GeneratorContext } from '../generator.js';
 import { dnsSrvSubsetKey, outboundClusterName } from '../names.js';
 import { finishDraft, newDraft, setUpstreamProtocol, type ClusterDraft, type DiscoveryType } from './cluster-draft.js';
 import { configMetadata, destinationRuleForService } from './destination-rule-lookup.js';
@@ -105,7 +105,12 @@ export function outboundClustersForPort(ctx: GeneratorContext, service: Service,
 }
 
 /** Every outbound cluster of the services the proxy sees; UDP ports have none. */
-export function outboundClusters(ctx: GeneratorContext): (Cluster & { name: string })[] {
+export function outboundClusters(ctx: GeneratorContext): readonly (Cluster & { name: string })[] {
+  // Shared by every proxy with the same outbound scope within one push (not to be mutated).
+  return sharedValue(ctx, `cds.outbound|${outboundShareKey(ctx)}`, () => buildOutboundClusters(ctx));
+}
+
+function buildOutboundClusters(ctx: GeneratorContext): (Cluster & { name: string })[] {
   return ctx.scope.services.flatMap((service) =>
     service.ports.filter((p) => p.protocol !== 'UDP').flatMap((port) => outboundClustersForPort(ctx, service, port)),
   );

@@ -4,7 +4,8 @@ import type { ClusterLoadAssignment } from '@weft/api';
 import { findPort, labelsMatch, type Service } from '../../model/service.js';
 import { edsClusterNames } from '../cluster/cds.js';
 import { destinationRuleForService, findSubset } from '../cluster/destination-rule-lookup.js';
-import type { Generator, GeneratorContext, GeneratedResource } from '../generator.js';
+import { outboundShareKey, sharedValue, type Generator, type GeneratorContext, type GeneratedResource } from '../generator.js';
+import type { SidecarScope } from '../sidecar-scope.js';
 import { parseClusterName } from '../names.js';
 import { localityLbEndpoints } from './locality-lb-endpoints.js';
 
@@ -12,9 +13,18 @@ export const CLUSTER_LOAD_ASSIGNMENT_TYPE = 'envoy.config.endpoint.v3.ClusterLoa
 
 type NamedAssignment = ClusterLoadAssignment & { cluster_name: string };
 
+/** The scope's services by host name (the first of each), built once per scope. */
+const servicesByHost = new WeakMap<SidecarScope, Map<string, Service>>();
+
 /** The service a cluster name refers to: the one the proxy sees, else any with that host name. */
 function serviceFor(ctx: GeneratorContext, host: string): Service | undefined {
-  return ctx.scope.services.find((s) => s.hostname === host) ?? ctx.snapshot.service(host);
+  let byHost = servicesByHost.get(ctx.scope);
+  if (!byHost) {
+    byHost = new Map();
+    for (const s of ctx.scope.services) if (!byHost.has(s.hostname)) byHost.set(s.hostname, s);
+    servicesByHost.set(ctx.scope, byHost);
+  }
+  return byHost.get(host) ?? ctx.snapshot.service(host);
 }
 
 /**
@@ -47,8 +57,13 @@ export function loadAssignment(ctx: GeneratorContext, clusterName: string): Name
  * cluster the proxy gets from CDS.
  */
 export const edsGenerator: Generator = (ctx, names): GeneratedResource[] => {
-  const wanted = names && names.length > 0 ? [...new Set(names)].sort() : edsClusterNames(ctx);
-  return wanted.map((name) => ({ name, messageType: CLUSTER_LOAD_ASSIGNMENT_TYPE, resource: loadAssignment(ctx, name) }));
+  // What an assignment reads of the proxy is in the outbound share key: within a push, proxies
+  // with the same key share each generated assignment (and so its encoding).
+  const key = outboundShareKey(ctx);
+  const one = (name: string): GeneratedResource =>
+    sharedValue(ctx, `eds|${key}|${name}`, () => ({ name, messageType: CLUSTER_LOAD_ASSIGNMENT_TYPE, resource: loadAssignment(ctx, name) }));
+  if (names && names.length > 0) return [...new Set(names)].sort().map(one);
+  return sharedValue(ctx, `eds.all|${key}`, () => edsClusterNames(ctx).map(one));
 };
 
 /**

@@ -1,8 +1,10 @@
 // The RDS generator: route configurations for the names a proxy's listeners reference.
-import type { GeneratedResource, Generator, GeneratorContext } from '../generator.js';
+import type { MeshSnapshot } from '../../model/mesh-snapshot.js';
+import { outboundShareKey, sharedValue, type GeneratedResource, type Generator, type GeneratorContext } from '../generator.js';
 import { buildGatewayRouteConfig } from './gateway-route-config.js';
 import { mergedGatewayFor } from './merged-gateway.js';
 import { buildSidecarOutboundRouteConfig, sidecarHttpPorts } from './sidecar-route-config.js';
+import { workloadLabels } from './workload.js';
 
 export const ROUTE_CONFIGURATION_TYPE = 'envoy.config.route.v3.RouteConfiguration';
 
@@ -16,7 +18,25 @@ function resource(rc: { name: string }): GeneratedResource {
  */
 function sidecarRoutes(ctx: GeneratorContext, names: readonly string[] | undefined): GeneratedResource[] {
   const ports = names ? names.filter((n) => /^\d+$/.test(n)).map(Number) : sidecarHttpPorts(ctx);
-  return ports.map((p) => resource(buildSidecarOutboundRouteConfig(ctx, p)));
+  // A sidecar's outbound routes read, of the proxy, its outbound scope, its DNS domain and (only
+  // when some VirtualService matches on sourceLabels) its workload's labels: proxies alike in
+  // those share each route config within a push.
+  const key = `${outboundShareKey(ctx)}|${ctx.proxy.dnsDomain}|${usesSourceLabels(ctx.snapshot) ? JSON.stringify(workloadLabels(ctx)) : ''}`;
+  return ports.map((p) => sharedValue(ctx, `rds|${key}|${p}`, () => resource(buildSidecarOutboundRouteConfig(ctx, p))));
+}
+
+const sourceLabelsUse = new WeakMap<MeshSnapshot, boolean>();
+
+/** True when any VirtualService of the snapshot has a match with sourceLabels. */
+function usesSourceLabels(snapshot: MeshSnapshot): boolean {
+  let uses = sourceLabelsUse.get(snapshot);
+  if (uses === undefined) {
+    uses = snapshot.configs.virtualServices.some((vs) =>
+      [...(vs.spec.http ?? []), ...(vs.spec.tls ?? []), ...(vs.spec.tcp ?? [])].some((r) => (r.match ?? []).some((m) => Object.keys(m.sourceLabels ?? {}).length > 0)),
+    );
+    sourceLabelsUse.set(snapshot, uses);
+  }
+  return uses;
 }
 
 /** Gateways: `http.<port>` and `https.<port>.<portName>.<gateway>.<ns>`; unknown names are skipped. */

@@ -1,0 +1,76 @@
+import { loadProtoRegistry, TypeUrl } from '@weft/api';
+import { silentLogger } from '@weft/base';
+import { SnapshotCache } from '@weft/xds';
+import { describe, expect, it } from 'vitest';
+import { snapshotFromYaml } from '../../test/fixtures/snapshot.js';
+import { outboundShareKey, type GeneratorContext } from '../networking/generator.js';
+import { defaultGenerators } from './default-generators.js';
+import { Discovery } from './discovery.js';
+import type { GeneratorSets } from './generators.js';
+import { pushRequest } from './push-request.js';
+
+const registry = loadProtoRegistry();
+
+const YAML = `apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart.shop.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 8080, name: http, protocol: HTTP}]
+  endpoints: [{address: 10.3.0.5}]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: Sidecar
+metadata: {name: narrow, namespace: shop}
+spec:
+  workloadSelector: {labels: {app: narrow}}
+  egress: [{hosts: ["istio-system/*"]}]
+`;
+
+function node(ip: string, pod: string, ns: string, labels: Record<string, string> = {}) {
+  const fields = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { string_value: v }]));
+  return { id: `sidecar~${ip}~${pod}.${ns}~${ns}.svc.cluster.local`, cluster: pod, metadata: { fields: { LABELS: { struct_value: { fields } } } } };
+}
+
+/** The default generators, recording the context each call got. */
+function recording(): { sets: GeneratorSets; calls: GeneratorContext[] } {
+  const calls: GeneratorContext[] = [];
+  const base = defaultGenerators();
+  const wrap = (m: GeneratorSets['envoy']) => new Map([...m].map(([t, g]) => [t, (ctx: GeneratorContext, names?: readonly string[]) => (t === TypeUrl.Cluster && calls.push(ctx), g(ctx, names))]));
+  return { sets: { envoy: wrap(base.envoy), grpc: wrap(base.grpc) }, calls };
+}
+
+describe('Discovery: work shared across proxies', () => {
+  it('gives every proxy of one push the same shared map and scope per outbound key, and a fresh map to the next push', () => {
+    const { sets, calls } = recording();
+    const cache = new SnapshotCache({});
+    const d = new Discovery({ registry, cache, generators: sets, logger: silentLogger() });
+    d.connect({ id: 1, peer: 'p', node: node('10.1.0.1', 'a', 'shop') } as never);
+    d.connect({ id: 2, peer: 'p', node: node('10.1.0.2', 'b', 'shop') } as never);
+    d.connect({ id: 3, peer: 'p', node: node('10.1.0.3', 'c', 'shop', { app: 'narrow' }) } as never);
+    d.connect({ id: 4, peer: 'p', node: node('10.1.0.4', 'd', 'other') } as never);
+    d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    expect(calls).toHaveLength(4);
+    const [a, b, c, other] = calls as [GeneratorContext, GeneratorContext, GeneratorContext, GeneratorContext];
+    expect(a.shared).toBeDefined();
+    expect(new Set(calls.map((x) => x.shared)).size).toBe(1);
+    // Same namespace and Sidecar: one scope object and one key; another Sidecar or namespace: not.
+    expect(a.scope).toBe(b.scope);
+    expect(outboundShareKey(a)).toBe(outboundShareKey(b));
+    expect(c.scope).not.toBe(a.scope);
+    expect(outboundShareKey(c)).not.toBe(outboundShareKey(a));
+    expect(outboundShareKey(other)).not.toBe(outboundShareKey(a));
+    // The narrow Sidecar hides cart: sharing did not leak a's clusters into c's.
+    const clusters = (id: number) => [...(cache.getSnapshot(d.proxies().find((p) => p.streams.has(id))!.group)?.resources(TypeUrl.Cluster).keys() ?? [])];
+    expect(clusters(1)).toContain('outbound|8080||cart.shop.svc.cluster.local');
+    expect(clusters(3)).not.toContain('outbound|8080||cart.shop.svc.cluster.local');
+    // Shared outbound clusters are the same encoded resource for a and b.
+    const snap = (id: number) => cache.getSnapshot(d.proxies().find((p) => p.streams.has(id))!.group)!;
+    expect(snap(1).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local')).toBe(snap(2).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local'));
+    d.push(snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.6')), pushRequest('test', 0));
+    expect(calls[4]?.shared).toBeDefined();
+    expect(calls[4]?.shared).not.toBe(a.shared);
+  });
+});
