@@ -2,7 +2,7 @@
 export { XdsErrors } from './errors.js';
 export { makeResource, resourceFromAny, resourceName, contentVersion, type Resource, type ResourceOptions } from './resource.js';
 export { listenerReferences, clusterReferences, type ResourceReferences } from './references.js';
-export { Snapshot, type SnapshotInit, type ConsistencyReport } from './snapshot.js';
+export { Snapshot, SnapshotPool, type SnapshotInit, type ConsistencyReport } from './snapshot.js';
 export { WILDCARD, WILDCARD_TYPES, isInterested, sotwSubscription, deltaSubscription, type Subscription } from './subscription.js';
 export type {
   ConfigWatcher,

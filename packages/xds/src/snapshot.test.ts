@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { apiListener, edsCluster, endpoints, listener, registry, route, staticCluster } from '../test/resources.js';
 import { XdsErrors } from './errors.js';
 import { makeResource, resourceFromAny, type Resource } from './resource.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, SnapshotPool } from './snapshot.js';
 
 function snap(resources: Partial<Record<string, Resource[]>>): Snapshot {
   return Snapshot.create({ version: 'v1', resources });
@@ -132,5 +132,23 @@ describe('Snapshot.withResources', () => {
     // The original is untouched.
     expect(base.resources(TypeUrl.ClusterLoadAssignment).get('b')?.version).toBe(endpoints('b', [1]).version);
     expect(() => base.withResources(TypeUrl.ClusterLoadAssignment, [edsCluster('x')], 'e')).toThrow(expect.objectContaining({ code: 'WEFT_XDS_TYPE_MISMATCH' }));
+  });
+});
+
+describe('SnapshotPool', () => {
+  it('shares the resource map of a type between snapshots with the same type version', () => {
+    const pool = new SnapshotPool();
+    const make = (eds: string, port: number) =>
+      Snapshot.create({ version: 'v', resources: { [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [port])] }, typeVersions: { [TypeUrl.ClusterLoadAssignment]: eds } }, pool);
+    const one = make('e1', 1);
+    const two = make('e1', 1);
+    const three = make('e2', 2);
+    expect(two.resources(TypeUrl.ClusterLoadAssignment)).toBe(one.resources(TypeUrl.ClusterLoadAssignment));
+    expect(three.resources(TypeUrl.ClusterLoadAssignment)).not.toBe(one.resources(TypeUrl.ClusterLoadAssignment));
+    // Without per-type versions nothing is pooled (the snapshot version is not a content hash).
+    const plain = (port: number) => Snapshot.create({ version: 'v', resources: { [TypeUrl.ClusterLoadAssignment]: [endpoints('a', [port])] } }, pool);
+    expect(plain(3).resources(TypeUrl.ClusterLoadAssignment).get('a')?.version).not.toBe(plain(4).resources(TypeUrl.ClusterLoadAssignment).get('a')?.version);
+    const next = one.withResources(TypeUrl.ClusterLoadAssignment, [endpoints('a', [5])], 'e3', 'v2', pool);
+    expect(two.withResources(TypeUrl.ClusterLoadAssignment, [endpoints('a', [5])], 'e3', 'v2', pool).resources(TypeUrl.ClusterLoadAssignment)).toBe(next.resources(TypeUrl.ClusterLoadAssignment));
   });
 });

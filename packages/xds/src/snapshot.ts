@@ -33,6 +33,31 @@ interface TypeEntry {
   readonly items: ReadonlyMap<string, Resource>;
 }
 
+/**
+ * Shares the per-type resource maps of snapshots built with it: a type whose version another
+ * snapshot of the pool already has reuses that snapshot's map (versions are content hashes, so equal
+ * versions hold equal resources). Memory then grows with distinct content, not with node groups.
+ */
+export class SnapshotPool {
+  private readonly entries = new Map<string, TypeEntry>();
+
+  /** @internal */
+  entry(typeUrl: string, version: string, build: () => Map<string, Resource>): TypeEntry {
+    const key = `${typeUrl}\u0000${version}`;
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { version, items: build() };
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  /** @internal */
+  has(typeUrl: string, version: string): boolean {
+    return this.entries.has(`${typeUrl}\u0000${version}`);
+  }
+}
+
 export class Snapshot {
   /** The default version given at creation (per-type versions may differ). */
   readonly version: string;
@@ -44,20 +69,25 @@ export class Snapshot {
   }
 
   /** Builds a snapshot; throws on duplicate names, misplaced types or empty versions (caller bugs). */
-  static create(init: SnapshotInit): Snapshot {
+  static create(init: SnapshotInit, pool?: SnapshotPool): Snapshot {
     if (init.version === '') throw XdsErrors.EMPTY_VERSION(['snapshot']);
     const types = new Map<string, TypeEntry>();
     for (const [typeUrl, list] of Object.entries(init.resources)) {
       if (!list) continue;
       const version = init.typeVersions?.[typeUrl] ?? init.version;
       if (version === '') throw XdsErrors.EMPTY_VERSION([short(typeUrl)]);
-      const items = new Map<string, Resource>();
-      for (const r of list) {
-        if (r.typeUrl !== typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, typeUrl]);
-        if (items.has(r.name)) throw XdsErrors.DUPLICATE_RESOURCE([short(typeUrl), r.name]);
-        items.set(r.name, r);
-      }
-      types.set(typeUrl, { version, items });
+      const build = () => {
+        const items = new Map<string, Resource>();
+        for (const r of list) {
+          if (r.typeUrl !== typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, typeUrl]);
+          if (items.has(r.name)) throw XdsErrors.DUPLICATE_RESOURCE([short(typeUrl), r.name]);
+          items.set(r.name, r);
+        }
+        return items;
+      };
+      // Only per-type versions are content hashes; the snapshot-wide default is not.
+      const pooled = pool && init.typeVersions?.[typeUrl] !== undefined;
+      types.set(typeUrl, pooled ? pool.entry(typeUrl, version, build) : { version, items: build() });
     }
     return new Snapshot(init.version, types);
   }
@@ -67,15 +97,18 @@ export class Snapshot {
    * `typeVersion`; every other type is shared with this snapshot. For incremental pushes, where the
    * names referenced across types do not change.
    */
-  withResources(typeUrl: string, resources: readonly Resource[], typeVersion: string, version = this.version): Snapshot {
+  withResources(typeUrl: string, resources: readonly Resource[], typeVersion: string, version = this.version, pool?: SnapshotPool): Snapshot {
     if (typeVersion === '' || version === '') throw XdsErrors.EMPTY_VERSION([short(typeUrl)]);
-    const items = new Map(this.types.get(typeUrl)?.items);
-    for (const r of resources) {
-      if (r.typeUrl !== typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, typeUrl]);
-      items.set(r.name, r);
-    }
+    const build = () => {
+      const items = new Map(this.types.get(typeUrl)?.items);
+      for (const r of resources) {
+        if (r.typeUrl !== typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, typeUrl]);
+        items.set(r.name, r);
+      }
+      return items;
+    };
     const types = new Map(this.types);
-    types.set(typeUrl, { version: typeVersion, items });
+    types.set(typeUrl, pool ? pool.entry(typeUrl, typeVersion, build) : { version: typeVersion, items: build() });
     return new Snapshot(version, types);
   }
 

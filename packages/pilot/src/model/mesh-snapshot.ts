@@ -43,6 +43,8 @@ export class MeshSnapshot {
   readonly services: readonly Service[];
   private readonly byHost: ReadonlyMap<string, Service>;
   private readonly instancesByHostPort: ReadonlyMap<string, readonly ServiceInstance[]>;
+  /** Indexes built on first use (the snapshot itself is frozen). */
+  private readonly lazy: { all?: readonly ServiceInstance[]; byAddress?: Map<string, ServiceInstance[]> } = {};
 
   constructor(input: MeshSnapshotInput) {
     this.version = input.version;
@@ -71,9 +73,24 @@ export class MeshSnapshot {
     return this.instancesByHostPort.get(`${hostname}|${port}`) ?? [];
   }
 
-  /** Every instance, for /debug/endpointz and inbound generation. */
+  /** Every instance, for /debug/endpointz and inbound generation (built once). */
   allInstances(): readonly ServiceInstance[] {
-    return [...this.instancesByHostPort.values()].flat();
+    return (this.lazy.all ??= [...this.instancesByHostPort.values()].flat());
+  }
+
+  /** The instances whose endpoint address is `address`, in allInstances() order (built once). */
+  instancesAt(address: string): readonly ServiceInstance[] {
+    let byAddress = this.lazy.byAddress;
+    if (!byAddress) {
+      byAddress = new Map();
+      for (const i of this.allInstances()) {
+        let list = byAddress.get(i.endpoint.address);
+        if (!list) byAddress.set(i.endpoint.address, (list = []));
+        list.push(i);
+      }
+      this.lazy.byAddress = byAddress;
+    }
+    return byAddress.get(address) ?? [];
   }
 
   /** Services a proxy in `namespace` may see (exportTo `*`, or its own namespace). */

@@ -69,8 +69,19 @@ describe('Discovery: work shared across proxies', () => {
     // Shared outbound clusters are the same encoded resource for a and b.
     const snap = (id: number) => cache.getSnapshot(d.proxies().find((p) => p.streams.has(id))!.group)!;
     expect(snap(1).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local')).toBe(snap(2).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local'));
+    // Groups with equal content share one map per type, not one each.
+    expect(snap(1).resources(TypeUrl.ClusterLoadAssignment)).toBe(snap(2).resources(TypeUrl.ClusterLoadAssignment));
     d.push(snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.6')), pushRequest('test', 0));
     expect(calls[4]?.shared).toBeDefined();
     expect(calls[4]?.shared).not.toBe(a.shared);
+    // An incremental push: one new assignment, still one shared map for a and b.
+    const eds = { ...pushRequest('test', 0), full: false, edsUpdates: new Set(['cart.shop.svc.cluster.local']) };
+    const mesh = snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.7'));
+    const status = d.push(mesh, eds);
+    // a, b and d (another namespace, same content: one encoding) hold cart; c's Sidecar hides it.
+    expect(status).toMatchObject({ scope: 'eds', groupsChanged: 3, resourcesGenerated: 1 });
+    const cla = snap(1).resources(TypeUrl.ClusterLoadAssignment);
+    expect(cla).toBe(snap(2).resources(TypeUrl.ClusterLoadAssignment));
+    expect(JSON.stringify(registry.unpack(cla.get('outbound|8080||cart.shop.svc.cluster.local')!.packed))).toContain('10.3.0.7');
   });
 });

@@ -3,11 +3,12 @@
 import { createHash } from 'node:crypto';
 import { TYPE_SHORT_NAMES, TypeUrl, type Node__Output, type ProtoRegistry } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
-import { makeResource, Snapshot, type Resource, type SnapshotCache, type StreamInfo } from '@weft/xds';
+import { makeResource, Snapshot, SnapshotPool, type Resource, type SnapshotCache, type StreamInfo } from '@weft/xds';
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import { nodeInput } from '../model/node-metadata.js';
 import { parseProxy, type Proxy } from '../model/proxy.js';
 import { clustersForHostnames } from '../networking/endpoint/eds.js';
+import { outboundShareKey } from '../networking/generator.js';
 import { selectSidecar, sidecarScope, type SidecarScope } from '../networking/sidecar-scope.js';
 import { SERVED_TYPES, type GeneratorSets } from './generators.js';
 import type { PushRequest } from './push-request.js';
@@ -68,9 +69,27 @@ interface PublishResult {
  * sidecar scopes, and the generators' shared work (GeneratorContext.shared).
  */
 class PushMemo {
-  readonly byContent = new Map<string, Resource>();
+  /** Resources by content: this push's (and, for an incremental push, the ones it builds on). */
+  readonly byContent: Map<string, Resource>;
+  /** Distinct resources this push generated. */
+  generated = 0;
+
+  /**
+   * `previous`: the resources in force by content, so an unchanged resource is not encoded again and
+   * keeps its identity. A full push keeps only what it uses; an incremental one adds to them.
+   */
+  constructor(
+    readonly previous?: ReadonlyMap<string, Resource>,
+    inherit = false,
+  ) {
+    this.byContent = inherit && previous ? new Map(previous) : new Map();
+  }
   readonly byObject = new WeakMap<object, Resource>();
   readonly shared = new Map<string, unknown>();
+  /** Per-type resource maps shared by the groups' snapshots (equal type versions, one map). */
+  readonly pool = new SnapshotPool();
+  /** Incremental pushes: what one previous EDS version becomes, for every group that held it. */
+  readonly endpointUpdates = new Map<string, { readonly changed: readonly Resource[]; readonly version: string } | null>();
   private readonly scopes = new Map<string, SidecarScope>();
 
   /** sidecarScope reads the proxy's type and namespace, and its labels only to pick the Sidecar. */
@@ -88,9 +107,17 @@ class PushMemo {
 
 /** A type's version: a hash of its resources' names and versions, in order. */
 function typeVersion(list: readonly Resource[]): string {
-  const v = createHash('sha256');
-  for (const r of list) v.update(r.name).update('\u0000').update(r.version).update('\u0000');
-  return v.digest('base64url').slice(0, 16);
+  let text = '';
+  for (const r of list) text += `${r.name}\u0000${r.version}\u0000`;
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+/** The previous version when `list` holds the very resources `previous` does, in the same order. */
+function sameResources(previous: ReadonlyMap<string, Resource>, list: readonly Resource[]): boolean {
+  if (previous.size !== list.length) return false;
+  let i = 0;
+  for (const r of previous.values()) if (r !== list[i++]) return false;
+  return true;
 }
 
 export class Discovery {
@@ -172,7 +199,8 @@ export class Discovery {
     const inconsistent: { group: string; errors: string[] }[] = [];
     const failed: { group: string; error: string }[] = [];
     // Equal resources are encoded once per push and shared by every group that has them.
-    const memo = new PushMemo();
+    // An incremental push regenerates a few resources: it keeps the full push's memo as its base.
+    const memo = new PushMemo(this.memo?.byContent, incremental);
     // Proxies that connect before the next push are generated from `mesh` too: they share this work.
     this.memo = memo;
     let groupsChanged = 0;
@@ -189,7 +217,7 @@ export class Discovery {
       scope: incremental ? 'eds' : 'full',
       edsUpdates: incremental ? [...request.edsUpdates].sort() : [],
       groupsChanged,
-      resourcesGenerated: memo.byContent.size,
+      resourcesGenerated: memo.generated,
       ms: Date.now() - started,
       inconsistent,
       failed,
@@ -209,8 +237,9 @@ export class Discovery {
     const key = `${messageType}\u0000${name}\u0000${JSON.stringify(object)}`;
     let r = memo.byContent.get(key);
     if (!r) {
-      r = makeResource(this.options.registry, typeUrl, object, { name });
+      r = memo.previous?.get(key) ?? makeResource(this.options.registry, typeUrl, object, { name });
       memo.byContent.set(key, r);
+      memo.generated++;
     }
     memo.byObject.set(object, r);
     return r;
@@ -226,29 +255,39 @@ export class Discovery {
     if (!previous) return this.publish(entry, mesh, request, memo);
     const eds = TypeUrl.ClusterLoadAssignment;
     const held = previous.resources(eds);
-    const affected = clustersForHostnames(held.keys(), request.edsUpdates);
-    if (affected.length === 0) return {};
-    const set = entry.proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
-    const gen = set.get(eds);
-    if (!gen) return {};
-    let regenerated: Resource[];
-    try {
-      regenerated = gen({ snapshot: mesh, proxy: entry.proxy, scope: memo.scope(mesh, entry.proxy), shared: memo.shared }, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
-    } catch (e) {
-      this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'endpoint generation failed; the proxy keeps its last config');
-      return { failed: String((e as Error).message ?? e) };
+    // Groups holding the same EDS version (and outbound scope) hold the same assignments: the
+    // update is worked out once for all of them.
+    const scope = memo.scope(mesh, entry.proxy);
+    const ctx = { snapshot: mesh, proxy: entry.proxy, scope, shared: memo.shared };
+    const updateKey = `${outboundShareKey(ctx)}|${previous.typeVersion(eds)}`;
+    let update = memo.endpointUpdates.get(updateKey);
+    if (update === undefined) {
+      const affected = clustersForHostnames(held.keys(), request.edsUpdates);
+      const set = entry.proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
+      const gen = set.get(eds);
+      let regenerated: Resource[] = [];
+      try {
+        if (gen && affected.length > 0) regenerated = gen(ctx, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
+      } catch (e) {
+        this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'endpoint generation failed; the proxy keeps its last config');
+        return { failed: String((e as Error).message ?? e) };
+      }
+      const changed = regenerated.filter((r) => held.get(r.name)?.version !== r.version);
+      if (changed.length === 0) update = null;
+      else {
+        // The new type version follows from the previous one and what changed: no need to hash every
+        // assignment of the group again. (Versions are opaque; SotW EDS responses carry only what a
+        // stream lacks, so a later full push with equal content resends nothing either way.)
+        const v = createHash('sha256').update(previous.typeVersion(eds));
+        for (const r of changed) v.update('\u0000').update(r.name).update('\u0000').update(r.version);
+        update = { changed, version: v.digest('base64url').slice(0, 16) };
+      }
+      memo.endpointUpdates.set(updateKey, update);
     }
-    const changedResources = regenerated.filter((r) => held.get(r.name)?.version !== r.version);
-    if (changedResources.length === 0) return {};
-    // The new type version follows from the previous one and what changed: no need to hash every
-    // assignment of the group again. (Versions are opaque; SotW EDS responses carry only what a
-    // stream lacks, so a later full push with equal content resends nothing either way.)
-    const v = createHash('sha256').update(previous.typeVersion(eds));
-    for (const r of changedResources) v.update('\u0000').update(r.name).update('\u0000').update(r.version);
-    const version = v.digest('base64url').slice(0, 16);
+    if (!update) return {};
     // The names are those of the previous (consistent) snapshot: no reference can have broken.
-    this.options.cache.setSnapshot(entry.group, previous.withResources(eds, changedResources, version, mesh.version));
-    this.log.debug({ group: entry.group, changed: ['EDS'], clusters: affected.length }, 'snapshot published (endpoints)');
+    this.options.cache.setSnapshot(entry.group, previous.withResources(eds, update.changed, update.version, mesh.version, memo.pool));
+    this.log.debug({ group: entry.group, changed: ['EDS'], clusters: update.changed.length }, 'snapshot published (endpoints)');
     this.options.onPushed?.(entry.group, [eds], request);
     return { changed: true };
   }
@@ -266,11 +305,11 @@ export class Discovery {
     const changed: string[] = [];
     for (const [typeUrl, list] of resources) {
       // Versions are content hashes: an unchanged type keeps its version, so the cache does not resend it.
-      const version = typeVersion(list);
+      const version = previous && sameResources(previous.resources(typeUrl), list) ? previous.typeVersion(typeUrl) : typeVersion(list);
       typeVersions[typeUrl] = version;
       if (previous?.typeVersion(typeUrl) !== version) changed.push(typeUrl);
     }
-    const snapshot = Snapshot.create({ version: mesh.version, resources: Object.fromEntries(resources), typeVersions });
+    const snapshot = Snapshot.create({ version: mesh.version, resources: Object.fromEntries(resources), typeVersions }, memo.pool);
     const checked = snapshot.checkConsistency();
     if (checked.errors.length > 0) {
       const errors = checked.errors.map((i) => `${i.path}: ${i.message}`);

@@ -55,7 +55,8 @@ export function proxyInstances(ctx: GeneratorContext): ServiceInstance[] {
   const ips = new Set(ctx.proxy.ipAddresses);
   const seen = new Set<number>();
   const out: ServiceInstance[] = [];
-  for (const instance of ctx.snapshot.allInstances()) {
+  const candidates = ctx.proxy.ipAddresses.length === 1 ? ctx.snapshot.instancesAt(ctx.proxy.ipAddresses[0]!) : ctx.snapshot.allInstances();
+  for (const instance of candidates) {
     if (!ips.has(instance.endpoint.address) || instance.servicePort.protocol === 'UDP' || seen.has(instance.endpoint.port)) continue;
     seen.add(instance.endpoint.port);
     out.push(instance);

@@ -7,8 +7,10 @@ export type Labels = Readonly<Record<string, string>>;
 
 /** Instances whose endpoint address is one of the proxy's IPs, in registry order. */
 export function proxyInstances(ctx: GeneratorContext): ServiceInstance[] {
-  const ips = new Set(ctx.proxy.ipAddresses);
-  return ctx.snapshot.allInstances().filter((i) => ips.has(i.endpoint.address));
+  const ips = ctx.proxy.ipAddresses;
+  if (ips.length === 1) return [...ctx.snapshot.instancesAt(ips[0]!)];
+  const set = new Set(ips);
+  return ctx.snapshot.allInstances().filter((i) => set.has(i.endpoint.address));
 }
 
 /** The node's LABELS plus the labels of each of its instances. */
