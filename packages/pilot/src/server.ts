@@ -109,8 +109,12 @@ export class PilotServer {
   /** Loads config, builds the first snapshot, then serves. Resolves with the bound addresses. */
   async start(): Promise<ListeningAddresses> {
     this.state = await this.options.source.start((s) => {
+      // The revision moves only when the config in force changed; a file that was rejected (or whose
+      // rejection ended with its last good text) shows in /debug/configz and the gauge, with no push.
+      const configsChanged = s.revision !== this.state.revision;
       this.state = s;
-      this.debounce.enqueue(pushRequest('config', Date.now()));
+      this.metrics.configRejects.set(s.rejected.length);
+      if (configsChanged) this.debounce.enqueue(pushRequest('config', Date.now()));
     });
     this.push(pushRequest('startup', Date.now()));
     this.loaded = true;
@@ -178,7 +182,6 @@ export class PilotServer {
       const status = this.discovery.push(mesh, effective);
       this.metrics.services.set(mesh.services.length);
       this.metrics.virtualServices.set(configs.virtualServices.length);
-      this.metrics.configRejects.set(this.state.rejected.length);
       this.metrics.pushTime.observe({ type: 'all' }, (Date.now() - started) / 1000);
       if (status.inconsistent.length + status.failed.length > 0) this.metrics.internalErrors.inc(status.inconsistent.length + status.failed.length);
       this.log.info(

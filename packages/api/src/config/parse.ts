@@ -1,6 +1,6 @@
 // Multi-document YAML → plain values, with syntax errors as Issues (document index + line) and a
 // path → line map per document so validation issues can point at the offending line.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { Composer, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document, type Node as YamlNode } from 'yaml';
 import type { Issue, ValidationResult } from './issue.js';
 import type { PathSegment } from './validate/context.js';
 
@@ -25,14 +25,65 @@ export interface ParseResult extends ValidationResult {
 // sexagesimal numbers stay strings. Those tags are dropped so "1:20" is not 80.
 const DROPPED_TAGS = new Set(['tag:yaml.org,2002:timestamp']);
 
-export function parseConfigYaml(text: string, source?: string): ParseResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+/**
+ * Deepest nesting of mappings and sequences (block or flow) a document may have; the root collection is
+ * level 1. Istio objects rarely need 20 levels. Composing and converting YAML recurse once per level, so a
+ * deeper document would overflow the stack; it is refused while parsing instead (docs/reference/errors.md).
+ */
+export const MAX_YAML_NESTING = 100;
+const TOO_DEEP_CODE = 'WEFT_API_YAML_TOO_DEEP';
+
+interface TooDeep {
+  /** Index of the document in the stream. */
+  readonly document: number;
+  /** Offset of the collection that opens level MAX_YAML_NESTING + 1. */
+  readonly offset: number;
+}
+
+function isCollectionToken(t: CST.Token): t is CST.BlockMap | CST.BlockSequence | CST.FlowCollection {
+  return t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection';
+}
+
+/**
+ * Feeds the lexer's tokens to the CST parser (which keeps open collections on an explicit stack, without
+ * recursion) and stops at the first document nested deeper than MAX_YAML_NESTING, before anything recurses
+ * over it. The documents before it are still composed; the rest of the stream is not read.
+ */
+function* boundedCst(text: string, parser: Parser, stopped: (tooDeep: TooDeep) => void): Generator<CST.Token> {
+  let documents = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) {
+      if (token.type === 'document') documents++;
+      yield token;
+    }
+    // The stack holds the document and what is open inside it; counting only runs past the limit.
+    if (parser.stack.length <= MAX_YAML_NESTING) continue;
+    const open = parser.stack.filter(isCollectionToken);
+    const deepest = open[MAX_YAML_NESTING];
+    if (deepest !== undefined) {
+      stopped({ document: documents, offset: deepest.offset });
+      return;
+    }
+  }
+  yield* parser.end();
+}
+
+function composeDocuments(text: string, lineCounter: LineCounter): { docs: Document.Parsed[]; tooDeep?: TooDeep } {
+  const composer = new Composer({
     version: '1.1',
-    lineCounter,
-    prettyErrors: false,
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || !(DROPPED_TAGS.has(t.tag) || t.format === 'TIME')),
   });
+  // Driving the parser token by token skips Parser.parse(), which reports the first line start itself.
+  lineCounter.addNewLine(0);
+  const parser = new Parser(lineCounter.addNewLine);
+  let tooDeep: TooDeep | undefined;
+  const docs = Array.from(composer.compose(boundedCst(text, parser, (t) => (tooDeep = t))));
+  return { docs, ...(tooDeep !== undefined ? { tooDeep } : {}) };
+}
+
+export function parseConfigYaml(text: string, source?: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const { docs, tooDeep } = composeDocuments(text, lineCounter);
   const errors: Issue[] = [];
   const warnings: Issue[] = [];
   const documents: ParsedDocument[] = [];
@@ -44,7 +95,13 @@ export function parseConfigYaml(text: string, source?: string): ParseResult {
       ...(source !== undefined ? { source } : {}),
       ...(offset !== undefined ? { line: lineCounter.linePos(offset).line } : {}),
     }) as Issue;
-  Array.from(docs).forEach((doc, index) => {
+  if (tooDeep !== undefined) {
+    errors.push({
+      ...at(tooDeep.document, tooDeep.offset),
+      message: `YAML nested too deeply: more than ${MAX_YAML_NESTING} levels of mappings and sequences; the rest of the file is not read (${TOO_DEEP_CODE})`,
+    });
+  }
+  docs.forEach((doc, index) => {
     for (const e of doc.errors) errors.push({ ...at(index, e.pos[0]), message: `YAML syntax error: ${e.message}` });
     for (const w of doc.warnings) warnings.push({ ...at(index, w.pos[0]), message: `YAML: ${w.message}` });
     // A document holding only comments (or nothing) between separators is skipped, as kubectl does.

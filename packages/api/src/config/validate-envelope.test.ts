@@ -175,6 +175,16 @@ spec: "not an object"
 `,
     errors: [['spec', 'spec must be an object, got string']],
   },
+  {
+    name: 'refuses a document nested more than 100 levels as too deep (not a stack overflow "syntax error")',
+    yaml: `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: ef}
+spec:
+  configPatches: [{applyTo: HTTP_FILTER, patch: {operation: MERGE, value: ${'['.repeat(1000)}${']'.repeat(1000)}}}]
+`,
+    errors: [['', 'YAML nested too deeply: more than 100 levels of mappings and sequences']],
+  },
 ];
 
 describe('envelope, kind table and multi-document validation', () => {

@@ -233,6 +233,35 @@ const CASES: readonly Case[] = [
     ],
   },
   {
+    name: 'Gateway: bind must be an IPv4 or IPv6 address; unix:// binds are refused, not served',
+    yaml: `${gw()}  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+    bind: 10.0.0.1
+  - port: {number: 81, name: http-v6, protocol: HTTP}
+    hosts: ["*"]
+    bind: "fd00::1"
+  - port: {number: 82, name: http-host, protocol: HTTP}
+    hosts: ["*"]
+    bind: ingress.example.com
+  - port: {number: 83, name: http-hostport, protocol: HTTP}
+    hosts: ["*"]
+    bind: "10.0.0.1:83"
+  - port: {number: 84, name: http-bracket, protocol: HTTP}
+    hosts: ["*"]
+    bind: "[fd00::1]"
+  - port: {number: 0, name: http-uds, protocol: HTTP}
+    hosts: ["*"]
+    bind: unix:///var/run/gateway.sock
+`,
+    errors: [
+      ['spec.servers[2].bind', '"ingress.example.com" is not a valid IP address; bind must be an IPv4 or IPv6 address'],
+      ['spec.servers[3].bind', '"10.0.0.1:83" is not a valid IP address'],
+      ['spec.servers[4].bind', '"[fd00::1]" is not a valid IP address'],
+      ['spec.servers[5].bind', 'unix domain socket bind "unix:///var/run/gateway.sock" is not supported: Weft\'s gateway listeners bind IP addresses only'],
+    ],
+  },
+  {
     name: 'Gateway: TCP servers cannot carry TLS settings; plain HTTP only httpsRedirect',
     yaml: `${gw()}  servers:
   - port: {number: 31400, name: tcp, protocol: TCP}

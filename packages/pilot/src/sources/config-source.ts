@@ -7,20 +7,23 @@ export interface ConfigState {
   readonly configs: readonly IstioConfig[];
   /** Inputs (files) whose current version was rejected, with every error. */
   readonly rejected: readonly RejectedInput[];
-  /** Monotonic counter, bumped on every accepted change. */
+  /**
+   * Monotonic counter, bumped on every change of `configs` and only then: a notification that leaves it
+   * as it was changed `rejected` alone, so there is nothing to push.
+   */
   readonly revision: number;
 }
 
 export interface RejectedInput {
   readonly source: string;
   readonly errors: readonly Issue[];
-  /** When this version was seen (ISO time). */
+  /** When this version was first seen (ISO time); re-reading the same text does not change it. */
   readonly at: string;
 }
 
 export interface ConfigSource {
   readonly name: string;
-  /** Loads once, then calls `onChange` after each change in force. */
+  /** Loads once, then calls `onChange` after each change of the config in force or of `rejected`. */
   start(onChange: (state: ConfigState) => void): Promise<ConfigState>;
   stop(): Promise<void>;
   current(): ConfigState;

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -19,6 +19,9 @@ spec:
         host: ${host}
 `;
 
+/** Not a valid VirtualService: `timeot` is no field. */
+const badVs = (name: string, host: string) => `${vs(name, host)}    timeot: 3s\n`;
+
 function hostsOf(state: ConfigState): string[] {
   return state.configs.map((c) => ((c as { spec: { hosts: string[] } }).spec.hosts ?? []).join(',')).sort();
 }
@@ -33,10 +36,29 @@ describe('FileConfigSource', () => {
 
   function start(dir: string, resyncMs?: number) {
     const states: ConfigState[] = [];
-    const source = new FileConfigSource({ dir, logger: pino({ level: 'silent' }), ...(resyncMs ? { resyncMs } : {}) });
+    const logs: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const source = new FileConfigSource({ dir, logger, ...(resyncMs ? { resyncMs } : {}) });
     sources.push(source);
-    return { source, states, started: source.start((s) => states.push(s)) };
+    // Counts finished reads of the directory (watch events and periodic re-reads alike).
+    const inner = source as unknown as { reload: () => Promise<unknown> };
+    const reload = inner.reload.bind(source);
+    const reads = { count: 0 };
+    inner.reload = async () => {
+      const r = await reload();
+      reads.count++;
+      return r;
+    };
+    return { source, states, logs, reads, started: source.start((s) => states.push(s)) };
   }
+
+  function tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-files-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  const rejectedOf = (s: ConfigState | undefined) => s?.rejected.map((r) => [r.source, r.errors.map((e) => e.path)]);
 
   it('sees files renamed over existing ones in subdirectories, one after another', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-files-'));
@@ -68,5 +90,63 @@ describe('FileConfigSource', () => {
     (source as unknown as { follow: (d: string[]) => void }).follow = () => undefined;
     writeFileSync(join(dir, 'vs.yaml'), vs('a', 'two'));
     await expect.poll(() => states.at(-1) && hostsOf(states.at(-1)!), { timeout: 5000, interval: 20 }).toEqual(['two']);
+  });
+
+  it('notifies a rejection at once without a new revision, and its end when the file is fixed or removed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'one'));
+    const { states, started } = start(dir, 60_000);
+    const first = await started;
+    expect(first.rejected).toEqual([]);
+    // A new file that is bad: nothing comes into force, but the rejection is news.
+    writeFileSync(join(dir, 'b.yaml'), badVs('b', 'two'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 20 }).toEqual([['b.yaml', ['spec.http[0].timeot']]]);
+    expect(states.at(-1)!.revision).toBe(first.revision);
+    expect(hostsOf(states.at(-1)!)).toEqual(['one']);
+    // Fixed: in force, and no longer rejected.
+    writeFileSync(join(dir, 'b.yaml'), vs('b', 'two'));
+    await expect.poll(() => states.at(-1) && hostsOf(states.at(-1)!), { timeout: 5000, interval: 20 }).toEqual(['one', 'two']);
+    expect(states.at(-1)!.rejected).toEqual([]);
+    expect(states.at(-1)!.revision).toBe(first.revision + 1);
+    // A bad overwrite of a live file keeps its last good version; undoing the edit ends the rejection.
+    writeFileSync(join(dir, 'a.yaml'), badVs('a', 'three'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 20 }).toEqual([['a.yaml', ['spec.http[0].timeot']]]);
+    expect(hostsOf(states.at(-1)!)).toEqual(['one', 'two']);
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'one'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 20 }).toEqual([]);
+    expect(states.at(-1)!.revision).toBe(first.revision + 1);
+    // A rejected file that is removed is no longer reported.
+    writeFileSync(join(dir, 'c.yaml'), 'kind: [unclosed\n');
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 20 }).toEqual([['c.yaml', ['']]]);
+    unlinkSync(join(dir, 'c.yaml'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 20 }).toEqual([]);
+    expect(states.at(-1)!.revision).toBe(first.revision + 1);
+  });
+
+  it('reports a rejection once per content of the file, not on every re-read', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'one'));
+    writeFileSync(join(dir, 'bad.yaml'), badVs('b', 'two'));
+    const { source, states, logs, reads, started } = start(dir, 100);
+    await started;
+    const rejections = () => logs.filter((l) => l['msg'] === 'config file rejected' && l['file'] === 'bad.yaml').length;
+    expect(rejections()).toBe(1);
+    const at = source.current().rejected[0]!.at;
+    const seen = reads.count;
+    await expect.poll(() => reads.count, { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(seen + 5);
+    expect(rejections()).toBe(1);
+    // Re-reads of the same text notify nothing and keep the time the text was first seen.
+    expect(states).toEqual([]);
+    expect(source.current().rejected[0]!.at).toBe(at);
+    // Another bad text is another rejection, reported once again; so is a bad edit of a live file.
+    writeFileSync(join(dir, 'bad.yaml'), badVs('b', 'three'));
+    writeFileSync(join(dir, 'a.yaml'), badVs('a', 'four'));
+    await expect.poll(() => rejections(), { timeout: 5000, interval: 10 }).toBe(2);
+    const later = reads.count;
+    await expect.poll(() => reads.count, { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(later + 5);
+    expect(rejections()).toBe(2);
+    expect(logs.filter((l) => l['msg'] === 'config file rejected' && l['file'] === 'a.yaml')).toHaveLength(1);
+    expect(logs.find((l) => l['file'] === 'a.yaml' && l['msg'] === 'config file rejected')?.['kept']).toBe('last good version');
+    expect(hostsOf(source.current())).toEqual(['one']);
   });
 });

@@ -1,5 +1,6 @@
 // --configDir: a directory of Istio YAML, watched. Each file is validated by the shared library;
-// a file with any error is rejected whole and its last good version stays in force.
+// a file with any error is rejected whole and its last good version stays in force. A rejection is
+// reported (log, ConfigState.rejected) once per content of the file, not again on every re-read.
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
@@ -23,6 +24,20 @@ interface FileEntry {
   configs: readonly IstioConfig[];
 }
 
+/** The text that was rejected, so that a re-read of the same text is neither validated nor logged again. */
+interface RejectedEntry {
+  text: string;
+  input: RejectedInput;
+}
+
+/** What one read of the directory changed. */
+interface ReadResult {
+  /** The config in force (a file accepted or removed); bumps the revision. */
+  readonly configs: boolean;
+  /** The set of rejected files or their errors. */
+  readonly rejected: boolean;
+}
+
 async function listFiles(dir: string, dirs?: string[]): Promise<string[]> {
   const out: string[] = [];
   dirs?.push(dir);
@@ -39,7 +54,7 @@ export class FileConfigSource implements ConfigSource {
   readonly name = 'file';
   private readonly log: Logger;
   private readonly good = new Map<string, FileEntry>();
-  private rejected = new Map<string, RejectedInput>();
+  private readonly rejected = new Map<string, RejectedEntry>();
   private revision = 0;
   /**
    * One plain (inotify) watcher per directory: Node 20's emulated `recursive` watch on Linux was seen
@@ -49,7 +64,7 @@ export class FileConfigSource implements ConfigSource {
   private onChange: ((state: ConfigState) => void) | undefined;
   private resync: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<boolean> | undefined;
+  private reading: Promise<ReadResult> | undefined;
   private again = false;
 
   constructor(private readonly options: FileSourceOptions) {
@@ -98,7 +113,8 @@ export class FileConfigSource implements ConfigSource {
 
   current(): ConfigState {
     const configs = [...this.good.keys()].sort().flatMap((f) => this.good.get(f)?.configs ?? []);
-    return { configs, rejected: [...this.rejected.values()], revision: this.revision };
+    const rejected = [...this.rejected.keys()].sort().flatMap((f) => this.rejected.get(f)?.input ?? []);
+    return { configs, rejected, revision: this.revision };
   }
 
   private schedule(onChange: (state: ConfigState) => void): void {
@@ -113,7 +129,8 @@ export class FileConfigSource implements ConfigSource {
     }
     try {
       this.reading = this.reload();
-      if (await this.reading) onChange(this.current());
+      const changed = await this.reading;
+      if (changed.configs || changed.rejected) onChange(this.current());
     } catch (e) {
       this.log.error({ err: e }, 'reading the config directory failed; keeping the last good config');
     } finally {
@@ -125,44 +142,56 @@ export class FileConfigSource implements ConfigSource {
     }
   }
 
-  /** Reads every file; returns true when the config in force changed. */
-  private async reload(): Promise<boolean> {
+  /** Reads every file; says whether the config in force or the set of rejected files changed. */
+  private async reload(): Promise<ReadResult> {
     const dirs: string[] = [];
     const files = await listFiles(this.options.dir, dirs);
     this.follow(dirs);
-    let changed = false;
+    let configs = false;
+    let rejected = false;
     const present = new Set(files);
-    for (const f of [...this.good.keys()]) {
-      if (!present.has(f)) {
-        this.good.delete(f);
-        changed = true;
-        this.log.info({ file: this.rel(f) }, 'config file removed');
-      }
+    for (const f of new Set([...this.good.keys(), ...this.rejected.keys()])) {
+      if (present.has(f)) continue;
+      if (this.good.delete(f)) configs = true;
+      if (this.rejected.delete(f)) rejected = true;
+      this.log.info({ file: this.rel(f) }, 'config file removed');
     }
-    for (const f of [...this.rejected.keys()]) if (!present.has(f)) this.rejected.delete(f);
     for (const file of files) {
       const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text === undefined || this.good.get(file)?.text === text) {
-        if (text !== undefined) this.rejected.delete(file);
-        continue;
-      }
-      const result = validateConfigYaml(text, this.rel(file));
-      if (result.errors.length > 0) {
-        this.rejected.set(file, { source: this.rel(file), errors: result.errors, at: new Date().toISOString() });
-        this.log.error(
-          { file: this.rel(file), errors: result.errors.map(formatIssue), kept: this.good.has(file) ? 'last good version' : 'nothing' },
-          'config file rejected',
-        );
-        continue;
-      }
-      for (const w of result.warnings) this.log.warn({ file: this.rel(file), warning: formatIssue(w) }, 'config warning');
-      this.rejected.delete(file);
-      this.good.set(file, { text, configs: result.configs });
-      changed = true;
-      this.log.info({ file: this.rel(file), objects: result.configs.length }, 'config file accepted');
+      if (text === undefined) continue;
+      const change = this.read(file, text);
+      configs ||= change.configs;
+      rejected ||= change.rejected;
     }
-    if (changed) this.revision++;
-    return changed;
+    if (configs) this.revision++;
+    this.log.debug({ files: files.length, rejected: this.rejected.size, changed: { configs, rejected } }, 'config directory read');
+    return { configs, rejected };
+  }
+
+  /** Takes in one file's current text. Text already seen (accepted or rejected) is not validated again. */
+  private read(file: string, text: string): ReadResult {
+    const good = this.good.get(file);
+    if (good?.text === text) {
+      // Back to the version in force (a bad edit undone): nothing to validate, the rejection is over.
+      if (!this.rejected.delete(file)) return { configs: false, rejected: false };
+      this.log.info({ file: this.rel(file) }, 'config file back to its last good version');
+      return { configs: false, rejected: true };
+    }
+    if (this.rejected.get(file)?.text === text) return { configs: false, rejected: false };
+    const result = validateConfigYaml(text, this.rel(file));
+    if (result.errors.length > 0) {
+      this.rejected.set(file, { text, input: { source: this.rel(file), errors: result.errors, at: new Date().toISOString() } });
+      this.log.error(
+        { file: this.rel(file), errors: result.errors.map(formatIssue), kept: good ? 'last good version' : 'nothing' },
+        'config file rejected',
+      );
+      return { configs: false, rejected: true };
+    }
+    for (const w of result.warnings) this.log.warn({ file: this.rel(file), warning: formatIssue(w) }, 'config warning');
+    const wasRejected = this.rejected.delete(file);
+    this.good.set(file, { text, configs: result.configs });
+    this.log.info({ file: this.rel(file), objects: result.configs.length }, 'config file accepted');
+    return { configs: true, rejected: wasRejected };
   }
 
   private rel(file: string): string {

@@ -20,7 +20,7 @@ export interface PilotMetrics {
   /** pilot_services / pilot_virt_services / pilot_destrule_subsets style config gauges. */
   readonly services: Gauge;
   readonly virtualServices: Gauge;
-  /** pilot_total_config_rejects: config files rejected by validation (Weft). */
+  /** pilot_total_config_rejects: config files whose current content is rejected by validation (Weft); set on every change. */
   readonly configRejects: Gauge;
 }
 
@@ -51,6 +51,6 @@ export function createPilotMetrics(): PilotMetrics {
     debounceTime: new Histogram({ name: 'pilot_debounce_time', help: 'Delay in seconds between the first config enters debouncing and the merged push request is pushed into the push queue.', buckets, registers: [registry] }),
     services: new Gauge({ name: 'pilot_services', help: 'Total services known to pilot.', registers: [registry] }),
     virtualServices: new Gauge({ name: 'pilot_virt_services', help: 'Total virtual services known to pilot.', registers: [registry] }),
-    configRejects: new Gauge({ name: 'pilot_total_config_rejects', help: 'Config files currently rejected by validation (their last good version is in force).', registers: [registry] }),
+    configRejects: new Gauge({ name: 'pilot_total_config_rejects', help: 'Config files whose current content is rejected by validation (a last good version, if any, stays in force).', registers: [registry] }),
   };
 }

@@ -2,7 +2,9 @@
 import type { Gateway, Server, ServerTLSSettings } from '../types/gateway.js';
 import { type Ctx, eachAt } from './context.js';
 import { checkNamespacedHost } from './hosts.js';
+import { isIP } from './ip.js';
 import { checkPortNumber, isHttpProtocol, isTlsProtocol, parseProtocol, PROTOCOLS } from './ports.js';
+import { UNIX_PREFIX } from './unix-address.js';
 
 export function validateGateway(gw: Gateway, ctx: Ctx): void {
   if ((gw.servers?.length ?? 0) === 0) ctx.at('servers').error('a gateway needs at least one server');
@@ -22,6 +24,7 @@ function checkServer(server: Server, ctx: Ctx): void {
   if ((server.hosts?.length ?? 0) === 0) ctx.at('hosts').error('a server needs at least one host');
   eachAt(server.hosts, ctx.at('hosts'), (h, at) => checkNamespacedHost(h, true, at));
   const portOk = checkServerPort(server, ctx.at('port'));
+  checkServerBind(server.bind, ctx.at('bind'));
   if (server.tls !== undefined) checkServerTLS(server.tls, ctx.at('tls'));
   const protocol = parseProtocol(server.port?.protocol ?? '');
   if (!portOk || protocol === undefined) return;
@@ -51,6 +54,21 @@ function checkServerPort(server: Server, ctx: Ctx): boolean {
   if (port.number !== undefined && port.number > 0) checkPortNumber(port.number, ctx.at('number'));
   if ((port.name ?? '') === '') ctx.at('name').error('port name is required');
   return ctx.errorCount === before;
+}
+
+/**
+ * Server.bind replaces 0.0.0.0 in the listener's socket address, and Envoy refuses a socket address that is
+ * not an IP, so like Istio's validateServerBind only an IPv4 or IPv6 address is accepted. Istio also takes
+ * `unix://<path>` (with port 0), but Weft's gateway listeners bind IP sockets only, so that is refused
+ * rather than accepted and never served.
+ */
+function checkServerBind(bind: string | undefined, ctx: Ctx): void {
+  if (bind === undefined || bind === '') return;
+  if (bind.startsWith(UNIX_PREFIX)) {
+    ctx.error(`unix domain socket bind ${JSON.stringify(bind)} is not supported: Weft's gateway listeners bind IP addresses only; use an IP address or leave bind unset`);
+  } else if (!isIP(bind)) {
+    ctx.error(`${JSON.stringify(bind)} is not a valid IP address; bind must be an IPv4 or IPv6 address (or unset for all addresses)`);
+  }
 }
 
 /** SIMPLE/MUTUAL need files unless an SDS credentialName supplies them; ISTIO_MUTUAL uses Istio's own certs. */
