@@ -116,7 +116,7 @@ export class PilotServer {
       this.metrics.configRejects.set(s.rejected.length);
       if (configsChanged) this.debounce.enqueue(pushRequest('config', Date.now()));
     });
-    this.push(pushRequest('startup', Date.now()));
+    await this.push(pushRequest('startup', Date.now()));
     this.loaded = true;
     const grpcPort = await new Promise<number>((resolve, reject) =>
       this.grpcServer.bindAsync(`${this.options.grpcAddr.host}:${this.options.grpcAddr.port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
@@ -161,7 +161,7 @@ export class PilotServer {
     await this.debounce.idle();
   }
 
-  private push(request: PushRequest): void {
+  private async push(request: PushRequest): Promise<void> {
     const started = Date.now();
     try {
       const configs = configSetFrom(this.state.configs);
@@ -179,7 +179,7 @@ export class PilotServer {
       const addresses = new Set(this.discovery.proxies().flatMap((p) => p.proxy.ipAddresses));
       const scope = pushScope(this.discovery.current(), mesh, addresses);
       const effective: PushRequest = scope.full ? { ...request, full: true } : { ...request, full: false, edsUpdates: scope.edsUpdates };
-      const status = this.discovery.push(mesh, effective);
+      const status = await this.discovery.push(mesh, effective);
       this.metrics.services.set(mesh.services.length);
       this.metrics.virtualServices.set(configs.virtualServices.length);
       this.metrics.pushTime.observe({ type: 'all' }, (Date.now() - started) / 1000);

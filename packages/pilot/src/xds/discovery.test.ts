@@ -43,7 +43,7 @@ function recording(): { sets: GeneratorSets; calls: GeneratorContext[] } {
 }
 
 describe('Discovery: work shared across proxies', () => {
-  it('gives every proxy of one push the same shared map and scope per outbound key, and a fresh map to the next push', () => {
+  it('gives every proxy of one push the same shared map and scope per outbound key, and a fresh map to the next push', async () => {
     const { sets, calls } = recording();
     const cache = new SnapshotCache({});
     const d = new Discovery({ registry, cache, generators: sets, logger: silentLogger() });
@@ -51,7 +51,7 @@ describe('Discovery: work shared across proxies', () => {
     d.connect({ id: 2, peer: 'p', node: node('10.1.0.2', 'b', 'shop') } as never);
     d.connect({ id: 3, peer: 'p', node: node('10.1.0.3', 'c', 'shop', { app: 'narrow' }) } as never);
     d.connect({ id: 4, peer: 'p', node: node('10.1.0.4', 'd', 'other') } as never);
-    d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    await d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
     expect(calls).toHaveLength(4);
     const [a, b, c, other] = calls as [GeneratorContext, GeneratorContext, GeneratorContext, GeneratorContext];
     expect(a.shared).toBeDefined();
@@ -71,17 +71,34 @@ describe('Discovery: work shared across proxies', () => {
     expect(snap(1).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local')).toBe(snap(2).resources(TypeUrl.Cluster).get('outbound|8080||cart.shop.svc.cluster.local'));
     // Groups with equal content share one map per type, not one each.
     expect(snap(1).resources(TypeUrl.ClusterLoadAssignment)).toBe(snap(2).resources(TypeUrl.ClusterLoadAssignment));
-    d.push(snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.6')), pushRequest('test', 0));
+    await d.push(snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.6')), pushRequest('test', 0));
     expect(calls[4]?.shared).toBeDefined();
     expect(calls[4]?.shared).not.toBe(a.shared);
     // An incremental push: one new assignment, still one shared map for a and b.
     const eds = { ...pushRequest('test', 0), full: false, edsUpdates: new Set(['cart.shop.svc.cluster.local']) };
     const mesh = snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.7'));
-    const status = d.push(mesh, eds);
+    const status = await d.push(mesh, eds);
     // a, b and d (another namespace, same content: one encoding) hold cart; c's Sidecar hides it.
     expect(status).toMatchObject({ scope: 'eds', groupsChanged: 3, resourcesGenerated: 1 });
     const cla = snap(1).resources(TypeUrl.ClusterLoadAssignment);
     expect(cla).toBe(snap(2).resources(TypeUrl.ClusterLoadAssignment));
     expect(JSON.stringify(registry.unpack(cla.get('outbound|8080||cart.shop.svc.cluster.local')!.packed))).toContain('10.3.0.7');
+  });
+
+  it('generates in slices, so what is published goes out while the rest is generated', async () => {
+    const cache = new SnapshotCache({});
+    const d = new Discovery({ registry, cache, generators: defaultGenerators(), logger: silentLogger(), sliceMs: 0 });
+    for (let i = 1; i <= 5; i++) d.connect({ id: i, peer: 'p', node: node(`10.1.0.${i}`, `p${i}`, 'shop') } as never);
+    const published = () => d.proxies().filter((p) => cache.getSnapshot(p.group)).length;
+    const pushing = d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    expect(published()).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(published()).toBeGreaterThan(0);
+    expect(published()).toBeLessThan(5);
+    // A proxy that leaves mid-push is skipped; the others all get their snapshot.
+    d.disconnect({ id: 5, peer: 'p', node: node('10.1.0.5', 'p5', 'shop') } as never);
+    const status = await pushing;
+    expect(published()).toBe(4);
+    expect(status.groupsChanged).toBeLessThanOrEqual(4);
   });
 });

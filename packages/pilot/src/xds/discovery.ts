@@ -45,6 +45,8 @@ export interface DiscoveryOptions {
   readonly generators: GeneratorSets;
   readonly logger: Logger;
   readonly onPushed?: (group: string, changedTypes: readonly string[], request: PushRequest | undefined) => void;
+  /** Milliseconds a push generates before it yields to the event loop (default 20). */
+  readonly sliceMs?: number;
 }
 
 /**
@@ -128,9 +130,12 @@ export class Discovery {
   private lastStatus: PushStatus | undefined;
   /** The shared work of the last push, for proxies connecting after it (same mesh). */
   private memo: PushMemo | undefined;
+  /** How long a push generates before it lets the event loop run (DiscoveryOptions.sliceMs). */
+  private readonly sliceMs: number;
 
   constructor(private readonly options: DiscoveryOptions) {
     this.log = moduleLogger(options.logger, 'xds.discovery');
+    this.sliceMs = options.sliceMs ?? 20;
   }
 
   /** The cache's node-group function: parses the node once and remembers the proxy. */
@@ -192,7 +197,7 @@ export class Discovery {
    * publish what passes the checks. Incremental (`full: false`): only the ClusterLoadAssignments of
    * the hosts in `request.edsUpdates`, for the groups that have them; every other resource stays.
    */
-  push(mesh: MeshSnapshot, request?: PushRequest): PushStatus {
+  async push(mesh: MeshSnapshot, request?: PushRequest): Promise<PushStatus> {
     const started = Date.now();
     this.mesh = mesh;
     const incremental = request !== undefined && !request.full;
@@ -204,7 +209,16 @@ export class Discovery {
     // Proxies that connect before the next push are generated from `mesh` too: they share this work.
     this.memo = memo;
     let groupsChanged = 0;
-    for (const entry of this.byGroup.values()) {
+    // Generation runs in slices: between them the event loop sends what is published, takes ACKs and
+    // new connections, so the first proxies converge while the others are generated.
+    let slice = Date.now();
+    for (const entry of [...this.byGroup.values()]) {
+      if (Date.now() - slice >= this.sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = Date.now();
+      }
+      // Gone meanwhile, or re-created by a reconnect (which published from this mesh already).
+      if (this.byGroup.get(entry.group) !== entry) continue;
       const r = incremental ? this.publishEndpoints(entry, mesh, request, memo) : this.publish(entry, mesh, request, memo);
       if (r.inconsistent) inconsistent.push({ group: entry.group, errors: r.inconsistent });
       if (r.failed) failed.push({ group: entry.group, error: r.failed });
