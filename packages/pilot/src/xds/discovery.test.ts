@@ -101,4 +101,32 @@ describe('Discovery: work shared across proxies', () => {
     expect(published()).toBe(4);
     expect(status.groupsChanged).toBeLessThanOrEqual(4);
   });
+
+  it('keeps routes and outbound listeners apart by workload labels when a VirtualService matches on sourceLabels', async () => {
+    const vs = `${YAML}---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart.shop.svc.cluster.local]
+  http:
+  - match: [{sourceLabels: {app: special}}]
+    fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+    route: [{destination: {host: cart.shop.svc.cluster.local}}]
+  - route: [{destination: {host: cart.shop.svc.cluster.local}}]
+`;
+    const cache = new SnapshotCache({});
+    const d = new Discovery({ registry, cache, generators: defaultGenerators(), logger: silentLogger() });
+    d.connect({ id: 1, peer: 'p', node: node('10.1.0.1', 'a', 'shop', { app: 'special' }) } as never);
+    d.connect({ id: 2, peer: 'p', node: node('10.1.0.2', 'b', 'shop', { app: 'plain' }) } as never);
+    d.connect({ id: 3, peer: 'p', node: node('10.1.0.3', 'c', 'shop', { app: 'plain' }) } as never);
+    await d.push(snapshotFromYaml(vs), pushRequest('test', 0));
+    const route = (id: number) => cache.getSnapshot(d.proxies().find((p) => p.streams.has(id))!.group)!.resources(TypeUrl.RouteConfiguration).get('8080');
+    const cartRoutes = (id: number) =>
+      (registry.unpack(route(id)!.packed) as { virtual_hosts: { domains: string[]; routes: unknown[] }[] }).virtual_hosts.find((v) => v.domains.includes('cart.shop.svc.cluster.local'))?.routes.length;
+    // The sourceLabels route is there for the special workload only.
+    expect(cartRoutes(1)).toBe(2);
+    expect(cartRoutes(2)).toBe(1);
+    expect(route(2)).toBe(route(3));
+  });
 });

@@ -87,6 +87,9 @@ class PushMemo {
     this.byContent = inherit && previous ? new Map(previous) : new Map();
   }
   readonly byObject = new WeakMap<object, Resource>();
+  /** Type versions of the lists shared by several groups (computed once). */
+  readonly versions = new WeakMap<readonly Resource[], string>();
+  readonly byList = new WeakMap<readonly object[], { readonly typeUrl: string; readonly resources: Resource[] }>();
   readonly shared = new Map<string, unknown>();
   /** Per-type resource maps shared by the groups' snapshots (equal type versions, one map). */
   readonly pool = new SnapshotPool();
@@ -319,7 +322,11 @@ export class Discovery {
     const changed: string[] = [];
     for (const [typeUrl, list] of resources) {
       // Versions are content hashes: an unchanged type keeps its version, so the cache does not resend it.
-      const version = previous && sameResources(previous.resources(typeUrl), list) ? previous.typeVersion(typeUrl) : typeVersion(list);
+      let version = memo.versions.get(list);
+      if (version === undefined) {
+        version = previous && sameResources(previous.resources(typeUrl), list) ? previous.typeVersion(typeUrl) : typeVersion(list);
+        memo.versions.set(list, version);
+      }
       typeVersions[typeUrl] = version;
       if (previous?.typeVersion(typeUrl) !== version) changed.push(typeUrl);
     }
@@ -344,7 +351,15 @@ export class Discovery {
     for (const typeUrl of SERVED_TYPES) {
       const gen = set.get(typeUrl);
       if (!gen) continue;
-      out.set(typeUrl, gen(ctx).map((g) => this.resource(typeUrl, g.name, g.messageType, g.resource, memo)));
+      const generated = gen(ctx);
+      // A list the generator shared across proxies (e.g. all of an outbound scope's assignments) is
+      // converted once per push.
+      let list = memo.byList.get(generated);
+      if (!list || list.typeUrl !== typeUrl) {
+        list = { typeUrl, resources: generated.map((g) => this.resource(typeUrl, g.name, g.messageType, g.resource, memo)) };
+        memo.byList.set(generated, list);
+      }
+      out.set(typeUrl, list.resources);
     }
     return out;
   }

@@ -1,7 +1,7 @@
 // The CDS generator (Istio 1.3 BuildClusters): outbound clusters for every proxy; sidecars also get
 // BlackHole/Passthrough, their inbound clusters and the inbound passthrough; gateways BlackHole only.
 import type { Cluster } from '@weft/api';
-import type { Generator, GeneratorContext, GeneratedResource } from '../generator.js';
+import { outboundShareKey, sharedValue, type Generator, type GeneratorContext, type GeneratedResource } from '../generator.js';
 import { CLUSTER_TYPE } from './cluster-draft.js';
 import { inboundClusters } from './inbound-clusters.js';
 import { outboundClusters } from './outbound-clusters.js';
@@ -22,18 +22,33 @@ export function grpcClusters(ctx: GeneratorContext): NamedCluster[] {
   return outboundClusters(ctx).filter((c) => c.type === 'EDS');
 }
 
-/** Every cluster of an Envoy proxy, in generation order (duplicates possible). */
-function envoyClusters(ctx: GeneratorContext): NamedCluster[] {
+/** The clusters of an Envoy proxy besides the outbound ones, in generation order. */
+function ownClusters(ctx: GeneratorContext): NamedCluster[] {
   const mesh = ctx.snapshot.mesh;
-  const clusters = [...outboundClusters(ctx)];
-  if (ctx.proxy.type === 'sidecar') {
-    clusters.push(blackHoleCluster(mesh), passthroughCluster(mesh));
-    clusters.push(...inboundClusters(ctx), ...inboundPassthroughClusters(mesh, ctx.proxy));
-  } else {
-    // Gateways have no original-destination listeners, so no passthrough cluster.
-    clusters.push(blackHoleCluster(mesh));
+  // Gateways have no original-destination listeners, so no passthrough cluster.
+  if (ctx.proxy.type !== 'sidecar') return [blackHoleCluster(mesh)];
+  return [blackHoleCluster(mesh), passthroughCluster(mesh), ...inboundClusters(ctx), ...inboundPassthroughClusters(mesh, ctx.proxy)];
+}
+
+/**
+ * An Envoy proxy's clusters, normalized. The outbound part is normalized once per outbound scope
+ * (shared within a push); the proxy's own few clusters are merged into it in name order, an outbound
+ * cluster winning a name clash as it comes first in generation order.
+ */
+function envoyClusters(ctx: GeneratorContext): NamedCluster[] {
+  const outbound = sharedValue(ctx, `cds.outbound.sorted|${outboundShareKey(ctx)}`, () => {
+    const sorted = normalize(outboundClusters(ctx));
+    return { sorted, names: new Set(sorted.map((c) => c.name)) };
+  });
+  const own = normalize(ownClusters(ctx).filter((c) => !outbound.names.has(c.name)));
+  const out: NamedCluster[] = [];
+  let i = 0;
+  for (const c of outbound.sorted) {
+    while (i < own.length && own[i]!.name < c.name) out.push(own[i++]!);
+    out.push(c);
   }
-  return clusters;
+  while (i < own.length) out.push(own[i++]!);
+  return out;
 }
 
 /**
@@ -48,7 +63,7 @@ function normalize(clusters: readonly NamedCluster[]): NamedCluster[] {
 
 /** The clusters of a proxy as the registry's object form, sorted by name. */
 export function buildClusters(ctx: GeneratorContext): NamedCluster[] {
-  return normalize(isProxylessGrpc(ctx) ? grpcClusters(ctx) : envoyClusters(ctx));
+  return isProxylessGrpc(ctx) ? normalize(grpcClusters(ctx)) : envoyClusters(ctx);
 }
 
 /** CDS is always a full state of the world, so requested names are ignored. */

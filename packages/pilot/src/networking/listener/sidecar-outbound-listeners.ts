@@ -4,12 +4,12 @@
 import type { FilterChain, Listener } from '@weft/api';
 import { isHttp } from '../../model/protocol.js';
 import type { Service, ServicePort } from '../../model/service.js';
-import type { GeneratorContext } from '../generator.js';
+import { outboundShareKey, sharedValue, type GeneratorContext } from '../generator.js';
 import { listenerName, outboundRouteName } from '../names.js';
 import { serviceIndex } from '../route/route-context.js';
 import { meshVirtualServices } from '../route/sidecar-virtual-hosts.js';
 import { MESH_GATEWAY } from '../route/virtual-service.js';
-import { workloadLabels } from '../route/workload.js';
+import { workloadLabels, workloadLabelsKey } from '../route/workload.js';
 import { httpConnectionManagerFilter } from './http-connection-manager.js';
 import { buildListener, filterChain, matchKey } from './listener-build.js';
 import { sidecarL4Chains, type SidecarL4Input } from './sidecar-l4-chains.js';
@@ -48,7 +48,13 @@ function httpDraft(ctx: GeneratorContext, port: number): Draft {
  * Drafts per listener name. The first service to claim a name decides HTTP vs TCP; TCP chains of
  * later services are merged unless their match repeats an existing one (Envoy would reject it).
  */
-export function sidecarOutboundListeners(ctx: GeneratorContext): (Listener & { name: string })[] {
+export function sidecarOutboundListeners(ctx: GeneratorContext): readonly (Listener & { name: string })[] {
+  // Read of the proxy: its outbound scope, HTTP10 and (only when sourceLabels are used) its labels.
+  const key = `lds.outbound|${outboundShareKey(ctx)}|${ctx.proxy.metadata['HTTP10'] === '1'}|${workloadLabelsKey(ctx)}`;
+  return sharedValue(ctx, key, () => buildSidecarOutboundListeners(ctx));
+}
+
+function buildSidecarOutboundListeners(ctx: GeneratorContext): (Listener & { name: string })[] {
   const drafts = new Map<string, Draft>();
   const vss = meshVirtualServices(ctx);
   const input: SidecarL4Input = {

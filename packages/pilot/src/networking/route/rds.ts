@@ -1,10 +1,9 @@
 // The RDS generator: route configurations for the names a proxy's listeners reference.
-import type { MeshSnapshot } from '../../model/mesh-snapshot.js';
 import { outboundShareKey, sharedValue, type GeneratedResource, type Generator, type GeneratorContext } from '../generator.js';
 import { buildGatewayRouteConfig } from './gateway-route-config.js';
 import { mergedGatewayFor } from './merged-gateway.js';
 import { buildSidecarOutboundRouteConfig, sidecarHttpPorts } from './sidecar-route-config.js';
-import { workloadLabels } from './workload.js';
+import { workloadLabelsKey } from './workload.js';
 
 export const ROUTE_CONFIGURATION_TYPE = 'envoy.config.route.v3.RouteConfiguration';
 
@@ -17,26 +16,14 @@ function resource(rc: { name: string }): GeneratedResource {
  * still gets a config holding only the catch-all virtual host, as Istio answers it.
  */
 function sidecarRoutes(ctx: GeneratorContext, names: readonly string[] | undefined): GeneratedResource[] {
-  const ports = names ? names.filter((n) => /^\d+$/.test(n)).map(Number) : sidecarHttpPorts(ctx);
+  const ports = names ? names.filter((n) => /^\d+$/.test(n)).map(Number) : sharedValue(ctx, `rds.ports|${outboundShareKey(ctx)}`, () => sidecarHttpPorts(ctx));
   // A sidecar's outbound routes read, of the proxy, its outbound scope, its DNS domain and (only
   // when some VirtualService matches on sourceLabels) its workload's labels: proxies alike in
   // those share each route config within a push.
-  const key = `${outboundShareKey(ctx)}|${ctx.proxy.dnsDomain}|${usesSourceLabels(ctx.snapshot) ? JSON.stringify(workloadLabels(ctx)) : ''}`;
-  return ports.map((p) => sharedValue(ctx, `rds|${key}|${p}`, () => resource(buildSidecarOutboundRouteConfig(ctx, p))));
-}
-
-const sourceLabelsUse = new WeakMap<MeshSnapshot, boolean>();
-
-/** True when any VirtualService of the snapshot has a match with sourceLabels. */
-function usesSourceLabels(snapshot: MeshSnapshot): boolean {
-  let uses = sourceLabelsUse.get(snapshot);
-  if (uses === undefined) {
-    uses = snapshot.configs.virtualServices.some((vs) =>
-      [...(vs.spec.http ?? []), ...(vs.spec.tls ?? []), ...(vs.spec.tcp ?? [])].some((r) => (r.match ?? []).some((m) => Object.keys(m.sourceLabels ?? {}).length > 0)),
-    );
-    sourceLabelsUse.set(snapshot, uses);
-  }
-  return uses;
+  const key = `${outboundShareKey(ctx)}|${ctx.proxy.dnsDomain}|${workloadLabelsKey(ctx)}`;
+  const one = (p: number) => sharedValue(ctx, `rds|${key}|${p}`, () => resource(buildSidecarOutboundRouteConfig(ctx, p)));
+  // The full set (no names: a push) is one shared list, converted once per push by Discovery.
+  return names ? ports.map(one) : sharedValue(ctx, `rds.all|${key}`, () => ports.map(one));
 }
 
 /** Gateways: `http.<port>` and `https.<port>.<portName>.<gateway>.<ns>`; unknown names are skipped. */

@@ -1,5 +1,6 @@
 // The proxy's own workload: the service instances at its IPs and the label sets that `sourceLabels`
 // and Gateway selectors are matched against (Istio 1.3's proxyInstances / labels.Collection).
+import type { MeshSnapshot } from '../../model/mesh-snapshot.js';
 import type { ServiceInstance } from '../../model/service.js';
 import type { GeneratorContext } from '../generator.js';
 
@@ -29,4 +30,26 @@ export function labelsSelect(collection: readonly Labels[], selector: Labels | u
   const entries = Object.entries(selector ?? {});
   if (entries.length === 0) return true;
   return collection.some((labels) => entries.every(([k, v]) => labels[k] === v));
+}
+
+const sourceLabelsUse = new WeakMap<MeshSnapshot, boolean>();
+
+/** True when any VirtualService of the snapshot has a match with sourceLabels. */
+function usesSourceLabels(snapshot: MeshSnapshot): boolean {
+  let uses = sourceLabelsUse.get(snapshot);
+  if (uses === undefined) {
+    uses = snapshot.configs.virtualServices.some((vs) =>
+      [...(vs.spec.http ?? []), ...(vs.spec.tls ?? []), ...(vs.spec.tcp ?? [])].some((r) => (r.match ?? []).some((m) => Object.keys(m.sourceLabels ?? {}).length > 0)),
+    );
+    sourceLabelsUse.set(snapshot, uses);
+  }
+  return uses;
+}
+
+/**
+ * What route and outbound listener generation read of the workload's labels, as a sharing key: the
+ * label sets when some VirtualService matches on sourceLabels, else nothing (they cannot matter).
+ */
+export function workloadLabelsKey(ctx: GeneratorContext): string {
+  return usesSourceLabels(ctx.snapshot) ? JSON.stringify(workloadLabels(ctx)) : '';
 }
