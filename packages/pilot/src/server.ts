@@ -178,14 +178,16 @@ export class PilotServer {
       // pushed: the file source reports changes of whole files, not of endpoints.
       const addresses = new Set(this.discovery.proxies().flatMap((p) => p.proxy.ipAddresses));
       const scope = pushScope(this.discovery.current(), mesh, addresses);
-      const effective: PushRequest = scope.full ? { ...request, full: true } : { ...request, full: false, edsUpdates: scope.edsUpdates };
+      const effective: PushRequest = scope.full
+        ? { ...request, full: true, ...(scope.types ? { types: scope.types } : {}) }
+        : { ...request, full: false, edsUpdates: scope.edsUpdates };
       const status = await this.discovery.push(mesh, effective);
       this.metrics.services.set(mesh.services.length);
       this.metrics.virtualServices.set(configs.virtualServices.length);
       this.metrics.pushTime.observe({ type: 'all' }, (Date.now() - started) / 1000);
       if (status.inconsistent.length + status.failed.length > 0) this.metrics.internalErrors.inc(status.inconsistent.length + status.failed.length);
       this.log.info(
-        { version: mesh.version, reasons: [...request.reasons], scope: status.scope, ...(scope.full ? { why: scope.reason } : { edsUpdates: status.edsUpdates.length }), groups: status.groups, groupsChanged: status.groupsChanged, ms: Date.now() - started },
+        { version: mesh.version, reasons: [...request.reasons], scope: status.scope, ...(scope.full ? { why: scope.reason, ...(scope.types ? { types: [...scope.types].map(typeLabel) } : {}) } : { edsUpdates: status.edsUpdates.length }), groups: status.groups, groupsChanged: status.groupsChanged, ms: Date.now() - started },
         'push',
       );
     } catch (e) {

@@ -129,4 +129,23 @@ spec:
     expect(cartRoutes(2)).toBe(1);
     expect(route(2)).toBe(route(3));
   });
+
+  it('a push limited to some types keeps the others from the snapshot in force, without generating them', async () => {
+    const { sets, calls } = recording();
+    const cache = new SnapshotCache({});
+    const d = new Discovery({ registry, cache, generators: sets, logger: silentLogger() });
+    d.connect({ id: 1, peer: 'p', node: node('10.1.0.1', 'a', 'shop') } as never);
+    await d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    const group = d.proxies()[0]!.group;
+    const before = cache.getSnapshot(group)!;
+    expect(calls).toHaveLength(1);
+    const routing = { ...pushRequest('test', 0), types: new Set([TypeUrl.Listener, TypeUrl.RouteConfiguration]) };
+    // Even a mesh with another endpoint: CDS and EDS are not regenerated when the request says so.
+    const status = await d.push(snapshotFromYaml(YAML.replace('10.3.0.5', '10.3.0.9')), routing);
+    expect(calls).toHaveLength(1);
+    expect(status.types).toEqual(['LDS', 'RDS']);
+    const after = cache.getSnapshot(group)!;
+    expect(after.resources(TypeUrl.ClusterLoadAssignment)).toBe(before.resources(TypeUrl.ClusterLoadAssignment));
+    expect(after.typeVersion(TypeUrl.Cluster)).toBe(before.typeVersion(TypeUrl.Cluster));
+  });
 });

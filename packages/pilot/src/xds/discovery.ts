@@ -28,6 +28,8 @@ export interface PushStatus {
   readonly scope: 'full' | 'eds';
   /** Hosts whose endpoints an incremental push carried (sorted). */
   readonly edsUpdates: readonly string[];
+  /** The types the push regenerated (short names: CDS, EDS, LDS, RDS); the others were kept. */
+  readonly types: readonly string[];
   /** Groups that got a new snapshot, and the resources generated for them (shared ones counted once). */
   readonly groupsChanged: number;
   readonly resourcesGenerated: number;
@@ -87,6 +89,8 @@ class PushMemo {
     this.byContent = inherit && previous ? new Map(previous) : new Map();
   }
   readonly byObject = new WeakMap<object, Resource>();
+  /** Lists of the resources a push keeps from the snapshots in force, by their (pooled) map. */
+  readonly kept = new WeakMap<ReadonlyMap<string, Resource>, Resource[]>();
   /** Type versions of the lists shared by several groups (computed once). */
   readonly versions = new WeakMap<readonly Resource[], string>();
   readonly byList = new WeakMap<readonly object[], { readonly typeUrl: string; readonly resources: Resource[] }>();
@@ -233,6 +237,7 @@ export class Discovery {
       groups: this.byGroup.size,
       scope: incremental ? 'eds' : 'full',
       edsUpdates: incremental ? [...request.edsUpdates].sort() : [],
+      types: (incremental ? [TypeUrl.ClusterLoadAssignment] : SERVED_TYPES.filter((t) => !request?.types || request.types.has(t))).map((t) => TYPE_SHORT_NAMES[t] ?? t),
       groupsChanged,
       resourcesGenerated: memo.generated,
       ms: Date.now() - started,
@@ -310,14 +315,26 @@ export class Discovery {
   }
 
   private publish(entry: ConnectedProxy, mesh: MeshSnapshot, request: PushRequest | undefined, memo: PushMemo): PublishResult {
+    const previous = this.options.cache.getSnapshot(entry.group);
+    // A push that can change only some types keeps the others from the snapshot in force.
+    const only = previous ? request?.types : undefined;
     let resources: Map<string, Resource[]>;
     try {
-      resources = this.generateMemo(entry.proxy, mesh, memo);
+      resources = this.generateMemo(entry.proxy, mesh, memo, only);
     } catch (e) {
       this.log.error({ err: e, group: entry.group, proxy: entry.proxy.id }, 'config generation failed; the proxy keeps its last config');
       return { failed: String((e as Error).message ?? e) };
     }
-    const previous = this.options.cache.getSnapshot(entry.group);
+    if (only && previous) {
+      for (const typeUrl of previous.typeUrls()) {
+        if (only.has(typeUrl)) continue;
+        const held = previous.resources(typeUrl);
+        let list = memo.kept.get(held);
+        if (!list) memo.kept.set(held, (list = [...held.values()]));
+        memo.versions.set(list, previous.typeVersion(typeUrl));
+        resources.set(typeUrl, list);
+      }
+    }
     const typeVersions: Record<string, string> = {};
     const changed: string[] = [];
     for (const [typeUrl, list] of resources) {
@@ -344,13 +361,13 @@ export class Discovery {
     return { changed: true };
   }
 
-  private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: PushMemo): Map<string, Resource[]> {
+  private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: PushMemo, only?: ReadonlySet<string>): Map<string, Resource[]> {
     const ctx = { snapshot: mesh, proxy, scope: memo.scope(mesh, proxy), shared: memo.shared };
     const set = proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
     const out = new Map<string, Resource[]>();
     for (const typeUrl of SERVED_TYPES) {
       const gen = set.get(typeUrl);
-      if (!gen) continue;
+      if (!gen || (only && !only.has(typeUrl))) continue;
       const generated = gen(ctx);
       // A list the generator shared across proxies (e.g. all of an outbound scope's assignments) is
       // converted once per push.

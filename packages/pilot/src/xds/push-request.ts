@@ -5,6 +5,8 @@ export interface PushRequest {
   readonly full: boolean;
   /** Hostnames whose endpoints changed (incremental EDS). */
   readonly edsUpdates: ReadonlySet<string>;
+  /** A full push that can change only these types (the others are kept as they are); absent: all. */
+  readonly types?: ReadonlySet<string>;
   /** Why, for logs and metrics: `config`, `endpoint`, `proxy-connect`... */
   readonly reasons: ReadonlySet<string>;
   /** When the first merged event happened (ms since epoch), for convergence time. */

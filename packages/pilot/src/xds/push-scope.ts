@@ -1,13 +1,20 @@
 // What a new MeshSnapshot changes compared with the one last pushed, and so how much must be pushed
 // (Istio's ServiceEntry controller deciding between an EDS update and a full push). Pure.
+import { TypeUrl } from '@weft/api';
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import type { Service, ServiceInstance } from '../model/service.js';
 
 export type PushScope =
   /** Only the endpoints of these hosts changed: only their ClusterLoadAssignments need regenerating. */
   | { readonly full: false; readonly edsUpdates: ReadonlySet<string> }
-  /** Something else changed (or may have): every type may differ. */
-  | { readonly full: true; readonly reason: string };
+  /**
+   * Something else changed (or may have). `types`: the only types that can differ (a change of
+   * VirtualServices or Gateways alone leaves clusters and endpoints as they are); absent: all.
+   */
+  | { readonly full: true; readonly reason: string; readonly types?: ReadonlySet<string> };
+
+/** What a change of only VirtualServices and Gateways can change: neither CDS nor EDS reads them. */
+const ROUTING_TYPES: ReadonlySet<string> = new Set([TypeUrl.Listener, TypeUrl.RouteConfiguration]);
 
 function serviceKey(s: Service): string {
   return JSON.stringify([s.hostname, s.address, s.ports, s.serviceAccounts, s.meshExternal, s.resolution, s.attributes.registry, s.attributes.name, s.attributes.namespace, [...s.attributes.exportTo].sort()]);
@@ -27,10 +34,23 @@ function endpointsKey(list: readonly ServiceInstance[] | undefined): string {
   return JSON.stringify((list ?? []).map((i) => [i.servicePort.port, i.endpoint]));
 }
 
-function configKey(mesh: MeshSnapshot): string {
-  // ServiceEntries and WorkloadEntries reach generation only as services and instances, compared below.
-  const c = mesh.configs;
-  return JSON.stringify([c.virtualServices, c.destinationRules, c.gateways, c.sidecars]);
+/** The kinds compared as config; ServiceEntries and WorkloadEntries reach generation only as services and instances. */
+function changedKinds(previous: MeshSnapshot, next: MeshSnapshot): string[] {
+  const a = previous.configs;
+  const b = next.configs;
+  const kinds: [string, unknown, unknown][] = [
+    ['VirtualService', a.virtualServices, b.virtualServices],
+    ['DestinationRule', a.destinationRules, b.destinationRules],
+    ['Gateway', a.gateways, b.gateways],
+    ['Sidecar', a.sidecars, b.sidecars],
+  ];
+  return kinds.filter(([, x, y]) => x !== y && JSON.stringify(x) !== JSON.stringify(y)).map(([k]) => k);
+}
+
+function sameServices(previous: MeshSnapshot, next: MeshSnapshot): boolean {
+  if (previous.services.length !== next.services.length) return false;
+  for (let i = 0; i < next.services.length; i++) if (serviceKey(previous.services[i]!) !== serviceKey(next.services[i]!)) return false;
+  return true;
 }
 
 /**
@@ -44,11 +64,14 @@ function configKey(mesh: MeshSnapshot): string {
 export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot, proxyAddresses: ReadonlySet<string>): PushScope {
   if (!previous) return { full: true, reason: 'first push' };
   if ((previous.mesh !== next.mesh && JSON.stringify(previous.mesh) !== JSON.stringify(next.mesh)) || previous.domainSuffix !== next.domainSuffix) return { full: true, reason: 'mesh config' };
-  if (configKey(previous) !== configKey(next)) return { full: true, reason: 'config' };
-  if (previous.services.length !== next.services.length) return { full: true, reason: 'services' };
-  for (let i = 0; i < next.services.length; i++) {
-    if (serviceKey(previous.services[i]!) !== serviceKey(next.services[i]!)) return { full: true, reason: 'services' };
+  const kinds = changedKinds(previous, next);
+  const services = sameServices(previous, next);
+  if (kinds.length > 0) {
+    const reason = `config (${kinds.join(', ')})`;
+    const routingOnly = services && kinds.every((k) => k === 'VirtualService' || k === 'Gateway') && !endpointsChanged(previous, next);
+    return routingOnly ? { full: true, reason, types: ROUTING_TYPES } : { full: true, reason };
   }
+  if (!services) return { full: true, reason: 'services' };
   const before = instancesByHost(previous);
   const after = instancesByHost(next);
   const edsUpdates = new Set<string>();
@@ -66,4 +89,12 @@ export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot
     edsUpdates.add(host);
   }
   return { full: false, edsUpdates };
+}
+
+function endpointsChanged(previous: MeshSnapshot, next: MeshSnapshot): boolean {
+  const before = instancesByHost(previous);
+  const after = instancesByHost(next);
+  if (before.size !== after.size) return true;
+  for (const [host, list] of after) if (endpointsKey(before.get(host)) !== endpointsKey(list)) return true;
+  return false;
 }
