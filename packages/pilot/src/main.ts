@@ -19,6 +19,7 @@ const discoveryFlags = {
   registries: flag('strings', 'service registries to read (ServiceEntry)', { default: ['ServiceEntry'] }),
   debounceAfter: flag('duration', 'quiet period before a push', { default: 100, env: 'PILOT_DEBOUNCE_AFTER' }),
   debounceMax: flag('duration', 'longest a change waits for a push', { default: 10_000, env: 'PILOT_DEBOUNCE_MAX' }),
+  maxRequestsPerSecond: flag('int', 'new xDS streams admitted per second (a reconnect storm waits its turn); 0: no limit', { default: 0, env: 'PILOT_MAX_REQUESTS_PER_SECOND' }),
   log_output_level: flag('string', 'log level: debug, info, warn, error (Istio form "default:info" accepted)', { default: 'default:info' }),
 };
 
@@ -76,6 +77,7 @@ const discovery: Command<typeof discoveryFlags> = {
       httpAddr: parsed['httpAddr']!,
       monitoringAddr: parsed['monitoringAddr']!,
       debounceAfterMs: values.debounceAfter,
+      maxNewStreamsPerSecond: values.maxRequestsPerSecond,
       debounceMaxMs: values.debounceMax,
     });
     try {

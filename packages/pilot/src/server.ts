@@ -30,6 +30,8 @@ export interface PilotServerOptions {
   readonly httpAddr?: { host: string; port: number };
   readonly monitoringAddr?: { host: string; port: number };
   readonly debounceAfterMs: number;
+  /** PILOT_MAX_REQUESTS_PER_SECOND: new xDS streams admitted per second; 0 or unset: no limit. */
+  readonly maxNewStreamsPerSecond?: number;
   readonly debounceMaxMs: number;
 }
 
@@ -73,6 +75,7 @@ export class PilotServer {
       registry: this.registry,
       logger: options.logger,
       controlPlaneId: 'weft-pilot',
+      ...(options.maxNewStreamsPerSecond ? { maxNewStreamsPerSecond: options.maxNewStreamsPerSecond } : {}),
       callbacks: {
         onStreamOpen: (s) => {
           this.discovery.connect(s);

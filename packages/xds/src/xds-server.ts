@@ -9,6 +9,7 @@ import {
   type ProtoRegistry,
 } from '@weft/api';
 import { moduleLogger, silentLogger, type Logger, type WeftError } from '@weft/base';
+import { StreamAdmission } from './admission.js';
 import { adsMethod } from './ads-service.js';
 import type { XdsCallbacks } from './callbacks.js';
 import type { ConfigWatcher, DeltaConfigWatcher } from './config-watcher.js';
@@ -32,7 +33,16 @@ export interface XdsServerOptions {
   callbacks?: XdsCallbacks;
   /** Sent as control_plane.identifier in every response (Envoy logs it). */
   controlPlaneId?: string;
+  /**
+   * New streams admitted per second (Istio's PILOT_MAX_REQUESTS_PER_SECOND); 0 or unset: no limit.
+   * A stream over the rate waits its turn (its first requests are held, at most
+   * MAX_HELD_REQUESTS) rather than being refused.
+   */
+  maxNewStreamsPerSecond?: number;
 }
+
+/** Requests a stream waiting for admission may send before it is failed with RESOURCE_EXHAUSTED. */
+export const MAX_HELD_REQUESTS = 32;
 
 export interface XdsServer {
   /** The AggregatedDiscoveryService definition, with fast response serialisers. */
@@ -44,6 +54,8 @@ export interface XdsServer {
   connections(): StreamStatus[];
   /** Ends every stream with UNAVAILABLE, so clients reconnect (shutdown, forced resync). */
   closeAll(reason?: string): void;
+  /** Streams waiting for admission (maxNewStreamsPerSecond). */
+  waitingStreams(): number;
 }
 
 type AnyCall = grpc.ServerDuplexStream<unknown, unknown>;
@@ -79,6 +91,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   };
   const open = new Map<number, { stream: ServedStream<never>; call: AnyCall }>();
   let nextId = 0;
+  const admission = new StreamAdmission(options.maxNewStreamsPerSecond ?? 0);
 
   function context(call: AnyCall): StreamContext {
     return { id: ++nextId, peer: call.getPeer(), callbacks, log, emptyNode };
@@ -97,7 +110,8 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
       if (!open.delete(ctx.id)) return;
       stream.close(error);
     };
-    call.on('data', (req: Req) => {
+    const handle = (req: Req): void => {
+      if (!open.has(ctx.id)) return;
       try {
         stream.handleRequest(req);
       } catch (e) {
@@ -108,14 +122,42 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
         return;
       }
       if (stream.isClosed) end();
+    };
+    // Until the stream is admitted its requests are held, in order and bounded.
+    let held: Req[] | undefined = [];
+    const cancelWait = admission.admit(() => {
+      const queued = held ?? [];
+      held = undefined;
+      for (const req of queued) handle(req);
+    });
+    if (held !== undefined) log.debug({ stream: ctx.id, waiting: admission.pending }, 'xDS stream waiting for admission');
+    call.on('data', (req: Req) => {
+      if (held === undefined) return handle(req);
+      if (held.length >= MAX_HELD_REQUESTS) {
+        failCall(call, grpc.status.RESOURCE_EXHAUSTED, `more than ${MAX_HELD_REQUESTS} requests before the stream was admitted`);
+        cancelWait();
+        end();
+        return;
+      }
+      held.push(req);
     });
     call.on('end', () => {
+      cancelWait();
       end();
       call.end();
     });
-    call.on('error', (e: Error) => end(e));
-    call.on('cancelled', () => end());
-    call.on('close', () => end());
+    call.on('error', (e: Error) => {
+      cancelWait();
+      end(e);
+    });
+    call.on('cancelled', () => {
+      cancelWait();
+      end();
+    });
+    call.on('close', () => {
+      cancelWait();
+      end();
+    });
   }
 
   const implementation: grpc.UntypedServiceImplementation = {
@@ -137,6 +179,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
     service,
     implementation,
     addTo: (server) => server.addService(service, implementation),
+    waitingStreams: () => admission.pending,
     connections: () => [...open.values()].map((o) => o.stream.status()).filter((s): s is StreamStatus => s !== undefined),
     closeAll: (reason = 'server closing xDS streams') => {
       for (const [id, { stream, call }] of [...open]) {
