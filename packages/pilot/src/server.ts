@@ -190,7 +190,7 @@ export class PilotServer {
       this.metrics.pushTime.observe({ type: 'all' }, (Date.now() - started) / 1000);
       if (status.inconsistent.length + status.failed.length > 0) this.metrics.internalErrors.inc(status.inconsistent.length + status.failed.length);
       this.log.info(
-        { version: mesh.version, reasons: [...request.reasons], scope: status.scope, ...(scope.full ? { why: scope.reason, ...(scope.types ? { types: [...scope.types].map(typeLabel) } : {}) } : { edsUpdates: status.edsUpdates.length }), groups: status.groups, groupsChanged: status.groupsChanged, ms: Date.now() - started },
+        { version: mesh.version, reasons: [...request.reasons], scope: status.scope, ...(scope.full ? { why: scope.reason, ...(scope.types ? { types: status.types } : {}) } : { edsUpdates: status.edsUpdates.length }), groups: status.groups, groupsChanged: status.groupsChanged, ms: Date.now() - started },
         'push',
       );
     } catch (e) {

@@ -143,4 +143,31 @@ describe('incremental pushes', () => {
       proxy.client.close();
     }
   });
+
+  it('a VirtualService weight change regenerates listeners and routes only, and sends only the changed route', async () => {
+    const vs = (weight: number) => `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  http: [{route: [{destination: {host: reviews.default.svc.cluster.local}, weight: ${weight}}, {destination: {host: local.scoped.svc.cluster.local}, weight: ${100 - weight}}]}]
+`;
+    await writeFile(join(dir, 'vs.yaml'), vs(90));
+    const proxy = sidecar('vs-client', 'default', '10.1.0.80', pilot);
+    const weightOf = () => JSON.stringify(proxy.client.resources(TypeUrl.RouteConfiguration).get('9080')?.value);
+    try {
+      await expect.poll(weightOf, { timeout: 10_000 }).toContain('"value":90');
+      await expect.poll(() => new Set(proxy.updates).size, { timeout: 10_000 }).toBe(4);
+      proxy.updates.length = 0;
+      const pushes = pilot.logs.filter((l) => l['msg'] === 'push').length;
+      await writeFile(join(dir, 'vs.yaml'), vs(70));
+      await expect.poll(weightOf, { timeout: 10_000 }).toContain('"value":70');
+      await expect.poll(() => pilot.logs.filter((l) => l['msg'] === 'push').length).toBeGreaterThan(pushes);
+      expect(pilot.logs.filter((l) => l['msg'] === 'push').at(-1)).toMatchObject({ scope: 'full', why: 'config (VirtualService)', types: ['LDS', 'RDS'] });
+      expect(proxy.updates).toEqual([TypeUrl.RouteConfiguration]);
+    } finally {
+      proxy.client.close();
+      await rm(join(dir, 'vs.yaml'), { force: true });
+    }
+  });
 });
