@@ -149,4 +149,29 @@ describe('FileConfigSource', () => {
     expect(logs.find((l) => l['file'] === 'a.yaml' && l['msg'] === 'config file rejected')?.['kept']).toBe('last good version');
     expect(hostsOf(source.current())).toEqual(['one']);
   });
+
+  it('reads only the file a watcher named', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `vs-${i}.yaml`), vs(`v${i}`, `h${i}.example.com`));
+    const logs: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    // No periodic whole read during the test: every read after the first is a watcher's.
+    const source = new FileConfigSource({ dir, logger, resyncMs: 600_000 });
+    sources.push(source);
+    const states: ConfigState[] = [];
+    await source.start((st) => states.push(st));
+    const reads = () => logs.filter((l) => l['msg'] === 'config directory read');
+    expect(reads()[0]).toMatchObject({ files: 20, whole: true });
+    expect(logs.filter((l) => l['msg'] === 'config file accepted')).toHaveLength(20);
+    writeFileSync(join(dir, 'vs-7.yaml'), vs('v7', 'changed.example.com'));
+    await expect.poll(() => states.length, { timeout: 5_000 }).toBe(1);
+    expect(hostsOf(states[0]!)).toContain('changed.example.com');
+    // The change was read alone (a named read of one file), and accepted once.
+    expect(reads().slice(1).every((l) => l['whole'] === false && (l['files'] as number) <= 1)).toBe(true);
+    expect(logs.filter((l) => l['msg'] === 'config file accepted')).toHaveLength(21);
+    // A file removed is noticed by a named read too.
+    unlinkSync(join(dir, 'vs-3.yaml'));
+    await expect.poll(() => states.length, { timeout: 5_000 }).toBe(2);
+    expect(hostsOf(states[1]!)).not.toContain('h3.example.com');
+  });
 });

@@ -2,13 +2,15 @@
 // a file with any error is rejected whole and its last good version stays in force. A rejection is
 // reported (log, ConfigState.rejected) once per content of the file, not again on every re-read.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { formatIssue, validateConfigYaml, type IstioConfig } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import type { ConfigSource, ConfigState, RejectedInput } from './config-source.js';
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** Files stat-ed and read at once during a whole-directory read. */
+const READ_BATCH = 64;
 
 export interface FileSourceOptions {
   readonly dir: string;
@@ -66,6 +68,10 @@ export class FileConfigSource implements ConfigSource {
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<ReadResult> | undefined;
   private again = false;
+  /** Files the watchers named since the last read; `undefined`: read the whole directory. */
+  private dirty: Set<string> | undefined;
+  /** What each file's stat was when it was last read (mtime, size, inode): unchanged files are not read again. */
+  private readonly stats = new Map<string, string>();
 
   constructor(private readonly options: FileSourceOptions) {
     this.log = moduleLogger(options.logger, 'sources.file');
@@ -74,8 +80,11 @@ export class FileConfigSource implements ConfigSource {
   async start(onChange: (state: ConfigState) => void): Promise<ConfigState> {
     this.onChange = onChange;
     await this.reload();
-    // The periodic re-read only costs a directory listing and reads of files; unchanged text is skipped.
-    this.resync = setInterval(() => this.schedule(onChange), this.options.resyncMs ?? 2000);
+    // The periodic re-read costs a directory listing and a stat per file; only changed files are read.
+    this.resync = setInterval(() => {
+      this.dirty = undefined;
+      this.schedule(onChange);
+    }, this.options.resyncMs ?? 2000);
     this.resync.unref();
     return this.current();
   }
@@ -102,7 +111,12 @@ export class FileConfigSource implements ConfigSource {
     for (const d of dirs) {
       if (this.watchers.has(d)) continue;
       try {
-        const w = watch(d, () => this.schedule(onChange));
+        const w = watch(d, (_event, name) => {
+          // A named entry is read alone; without a name (or for a new directory) the next read is whole.
+          if (name && EXTENSIONS.has(extname(name)) && !name.startsWith('.')) this.dirty?.add(join(d, name));
+          else if (!name || !name.startsWith('.')) this.dirty = undefined;
+          this.schedule(onChange);
+        });
         w.on('error', (e) => this.log.error({ err: e, dir: this.rel(d) }, 'watching a config directory failed; the periodic re-read still applies'));
         this.watchers.set(d, w);
       } catch (e) {
@@ -142,29 +156,64 @@ export class FileConfigSource implements ConfigSource {
     }
   }
 
-  /** Reads every file; says whether the config in force or the set of rejected files changed. */
+  /**
+   * Reads what changed: the files the watchers named, or (at start, on a resync, or when a watcher
+   * could not say) the whole directory, where a file whose stat is unchanged is not read again.
+   * Says whether the config in force or the set of rejected files changed.
+   */
   private async reload(): Promise<ReadResult> {
-    const dirs: string[] = [];
-    const files = await listFiles(this.options.dir, dirs);
-    this.follow(dirs);
+    const named = this.dirty;
+    this.dirty = new Set();
     let configs = false;
     let rejected = false;
-    const present = new Set(files);
-    for (const f of new Set([...this.good.keys(), ...this.rejected.keys()])) {
-      if (present.has(f)) continue;
-      if (this.good.delete(f)) configs = true;
-      if (this.rejected.delete(f)) rejected = true;
-      this.log.info({ file: this.rel(f) }, 'config file removed');
+    const take = (c: ReadResult) => {
+      configs ||= c.configs;
+      rejected ||= c.rejected;
+    };
+    let files: string[];
+    if (named) {
+      files = [...named].sort();
+    } else {
+      const dirs: string[] = [];
+      files = await listFiles(this.options.dir, dirs);
+      this.follow(dirs);
+      const present = new Set(files);
+      for (const f of new Set([...this.good.keys(), ...this.rejected.keys()])) if (!present.has(f)) take(this.remove(f));
+      for (const f of [...this.stats.keys()]) if (!present.has(f)) this.stats.delete(f);
     }
-    for (const file of files) {
-      const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const change = this.read(file, text);
-      configs ||= change.configs;
-      rejected ||= change.rejected;
+    // Stat and read in parallel batches; take the results in file order.
+    for (let i = 0; i < files.length; i += READ_BATCH) {
+      const batch = files.slice(i, i + READ_BATCH);
+      // A file a watcher named is read whatever its stat says (two writes of one size within one clock
+      // tick keep the same mtime); the stat shortcut is for the whole-directory reads.
+      const texts = await Promise.all(batch.map((f) => this.readIfChanged(f, named !== undefined)));
+      batch.forEach((file, j) => {
+        const t = texts[j];
+        if (t === 'gone') take(this.remove(file));
+        else if (t !== undefined) take(this.read(file, t));
+      });
     }
     if (configs) this.revision++;
-    this.log.debug({ files: files.length, rejected: this.rejected.size, changed: { configs, rejected } }, 'config directory read');
+    this.log.debug({ files: files.length, whole: !named, rejected: this.rejected.size, changed: { configs, rejected } }, 'config directory read');
+    return { configs, rejected };
+  }
+
+  /** The file's text when it changed since it was last read; undefined when not; 'gone' when it no longer exists. */
+  private async readIfChanged(file: string, force: boolean): Promise<string | undefined | 'gone'> {
+    const st = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'gone' : undefined));
+    if (st === 'gone') return this.stats.delete(file) || this.good.has(file) || this.rejected.has(file) ? 'gone' : undefined;
+    if (st === undefined || !st.isFile()) return undefined;
+    const key = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    if (!force && this.stats.get(file) === key) return undefined;
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) this.stats.set(file, key);
+    return text;
+  }
+
+  private remove(file: string): ReadResult {
+    const configs = this.good.delete(file);
+    const rejected = this.rejected.delete(file);
+    if (configs || rejected) this.log.info({ file: this.rel(file) }, 'config file removed');
     return { configs, rejected };
   }
 
