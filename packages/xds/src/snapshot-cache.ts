@@ -65,6 +65,7 @@ export class SnapshotCache implements ConfigWatcher, DeltaConfigWatcher {
       const checked = snapshot.consistent();
       if (!checked.ok) return checked;
     }
+    const old = this.snapshots.get(group);
     this.snapshots.set(group, snapshot);
     this.log.debug({ group, version: snapshot.version }, 'snapshot set');
     const sotw = this.watches.get(group);
@@ -81,6 +82,11 @@ export class SnapshotCache implements ConfigWatcher, DeltaConfigWatcher {
     if (delta) {
       const ordered = [...delta.entries()].sort((a, b) => pushRank(a[1].request.typeUrl) - pushRank(b[1].request.typeUrl));
       for (const [id, watch] of ordered) {
+        // An open watch was last checked against `old` (when it opened, or at the last update): a
+        // type whose version did not change has nothing new for it, and comparing every resource's
+        // version would cost as much as the type is large.
+        const t = watch.request.typeUrl;
+        if (old && old.serves(t) === snapshot.serves(t) && old.typeVersion(t) === snapshot.typeVersion(t)) continue;
         const answer = this.deltaFor(snapshot, watch.request, watch.state);
         if (!answer) continue;
         delta.delete(id);
