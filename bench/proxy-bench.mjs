@@ -25,6 +25,7 @@ const USAGE = `usage: npm run bench:proxy -- [options]
   --h2-seconds N      h2load phase length (default 4; --quick 2)
   --no-h2             skip HTTP/2 (h2load)
   --pin MODE          auto (pin when ≥ 3 cores), on, off: load generator and upstream on CPU 0, proxies on the rest
+  --weft-node-args S  node flags for weft-proxy, space-separated (e.g. "--max-semi-space-size=4")
   --docs              also write docs/performance.md from this run
   --help`;
 
@@ -48,6 +49,7 @@ function options() {
       'no-h2': { type: 'boolean', default: false },
       pin: { type: 'string', default: 'auto' },
       docs: { type: 'boolean', default: false },
+      'weft-node-args': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -79,6 +81,7 @@ function options() {
     warmupSeconds: q ? 2 : 3,
     pin: values.pin,
     docs: values.docs,
+    weftNodeArgs: values['weft-node-args'].split(' ').filter(Boolean),
     connections: CONNECTIONS,
     qps: QPS,
   };
@@ -133,7 +136,7 @@ async function startPeers(dir, o, pin) {
     { name: 'weft-c2', concurrency: 2 },
   ].filter((w) => want(w.name));
   if (weft.length) {
-    const { peers } = await startWeftPeers(join(dir, 'weft'), upstream.port, weft.map((w) => ({ ...w, cpus: pin.proxy })));
+    const { peers } = await startWeftPeers(join(dir, 'weft'), upstream.port, weft.map((w) => ({ ...w, cpus: pin.proxy })), { nodeArgs: o.weftNodeArgs });
     for (const p of peers) targets[p.name] = { port: p.port, h2Port: p.h2Port, pid: p.server.pid };
   }
   return targets;
@@ -241,7 +244,11 @@ async function main() {
     if (o.docs) {
       // bench/analysis.md is the hand-kept reading of the figures; each --docs run keeps it below the table.
       const analysis = await readFile(join(REPO_ROOT, 'bench', 'analysis.md'), 'utf8').catch(() => '');
-      await writeFile(join(REPO_ROOT, 'docs', 'performance.md'), `${renderMarkdown(r)}${analysis ? `\n${analysis}` : ''}`);
+      // The "## Pilot" section between the bench:pilot markers is bench:pilot's (issue #10): kept as it is.
+      const { extractSection } = await import('./lib/pilot-render.mjs');
+      const docs = join(REPO_ROOT, 'docs', 'performance.md');
+      const pilot = extractSection(await readFile(docs, 'utf8').catch(() => ''));
+      await writeFile(docs, `${renderMarkdown(r)}${analysis ? `\n${analysis}` : ''}${pilot ? `\n${pilot}\n` : ''}`);
       process.stdout.write('wrote docs/performance.md\n');
     }
   } finally {

@@ -42,7 +42,7 @@ function goalValue(g) {
 function runsNote(result) {
   const o = result.options;
   const n = o.runs >= 3 ? `median of ${o.runs} runs` : `${o.runs} run${o.runs === 1 ? '' : 's'} only${o.quick ? ' (--quick)' : ''}: fewer than the ≥ 3 runs issue #9 asks for; run without --quick for medians of 3`;
-  return `${n}; wrk ${o.wrkSeconds} s, fortio ${o.fortioSeconds} s at ${o.qps} qps, h2load ${o.h2Seconds} s per peer and run; peers interleaved`;
+  return `${n}; wrk ${o.wrkSeconds} s, fortio ${o.fortioSeconds} s at ${o.qps} qps, h2load ${o.h2Seconds} s per peer and run; peers interleaved${o.weftNodeArgs?.length ? `; weft-proxy run with node ${o.weftNodeArgs.join(' ')}` : ''}`;
 }
 
 /** The ratios both of whose peers were measured. */
