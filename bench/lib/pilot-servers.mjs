@@ -81,7 +81,7 @@ export async function startWeft(dir, work) {
   await writeFile(meshConfig, 'accessLogFile: ""\n');
   const addr = { grpc: '', http: '' };
   const pushes = [];
-  const command = [PILOT_BIN, 'discovery', `--configDir=${configDir}`, `--meshConfig=${meshConfig}`, '--grpcAddr=127.0.0.1:0', '--httpAddr=127.0.0.1:0', '--monitoringAddr=127.0.0.1:0'];
+  const command = [...(process.env.WEFT_BENCH_PILOT_NODE_ARGS ?? '').split(' ').filter(Boolean), PILOT_BIN, 'discovery', `--configDir=${configDir}`, `--meshConfig=${meshConfig}`, '--grpcAddr=127.0.0.1:0', '--httpAddr=127.0.0.1:0', '--monitoringAddr=127.0.0.1:0'];
   const server = startServer('weft-pilot', process.execPath, command, {
     cwd: REPO_ROOT,
     onLine: (line) => {
