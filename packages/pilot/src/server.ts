@@ -56,6 +56,8 @@ export class PilotServer {
   private monitoring: FastifyInstance | undefined;
   private state: ConfigState = EMPTY_STATE;
   private loaded = false;
+  /** Open ADS streams that sent their first request (pilot_xds). */
+  private streams = 0;
   /** Push start time per group, to measure convergence when the proxy ACKs. */
   private readonly pending = new Map<string, number>();
 
@@ -77,17 +79,20 @@ export class PilotServer {
       controlPlaneId: 'weft-pilot',
       ...(options.maxNewStreamsPerSecond ? { maxNewStreamsPerSecond: options.maxNewStreamsPerSecond } : {}),
       callbacks: {
+        // A count, not xds.connections().length: that builds every stream's status, on every open.
         onStreamOpen: (s) => {
           this.discovery.connect(s);
-          this.metrics.xdsClients.set(this.xds.connections().length);
+          this.metrics.xdsClients.set(++this.streams);
         },
         onStreamClose: (s) => {
           this.discovery.disconnect(s);
-          this.metrics.xdsClients.set(this.xds.connections().length);
+          this.metrics.xdsClients.set(--this.streams);
         },
         onResponse: (_s, r) => this.metrics.pushes.inc({ type: typeLabel(r.typeUrl) }),
         onAck: (s) => {
-          const group = this.cache.groupOf(s.node);
+          // Not cache.groupOf(node): that parses the node again, on every ACK of every stream.
+          const group = this.discovery.groupOfStream(s.id);
+          if (group === undefined) return;
           const start = this.pending.get(group);
           if (start !== undefined) {
             this.metrics.convergence.observe((Date.now() - start) / 1000);

@@ -6,7 +6,7 @@ import { isInterested, type Subscription } from './subscription.js';
 
 /** Names the subscription asks for that the last response did not answer. */
 export function hasNewNames(state: SotwWatchState): boolean {
-  if (state.subscription.wildcard) return false;
+  if (state.subscription.wildcard || state.sentNames === state.subscription.names) return false;
   for (const n of state.subscription.names) if (!state.sentNames.has(n)) return true;
   return false;
 }

@@ -14,6 +14,8 @@ interface SotwTypeState extends WatchSlot {
   subscription: Subscription | undefined;
   /** Names covered by the last response (see SotwWatchState.sentNames). */
   sentNames: ReadonlySet<string>;
+  /** The subscription the last response answered. */
+  sentSubscription?: Subscription | undefined;
   /** Partial types only: name → version of each subscribed resource sent on this stream (SotwWatchState.held). */
   readonly held: Map<string, string> | undefined;
 }
@@ -73,7 +75,8 @@ export class SotwStream extends StreamBase<SotwResponse> {
     t.cancel?.();
     t.generation++;
     // A name the client unsubscribed is forgotten by it: if asked for again, it is sent again.
-    if (!subscription.wildcard) {
+    // (Nothing to forget when the subscription is the one the last response answered.)
+    if (!subscription.wildcard && subscription !== t.sentSubscription) {
       if ([...t.sentNames].some((n) => !subscription.names.has(n))) t.sentNames = new Set([...t.sentNames].filter((n) => subscription.names.has(n)));
       if (t.held) for (const name of t.held.keys()) if (!subscription.names.has(name)) t.held.delete(name);
     }
@@ -88,7 +91,9 @@ export class SotwStream extends StreamBase<SotwResponse> {
     const { response } = pending;
     const nonce = this.nextNonce();
     t.sync.recordSent(response.version, nonce);
-    t.sentNames = new Set(t.subscription?.names ?? []);
+    // The subscription's own set: sent names and subscription are then one object until it changes.
+    t.sentNames = t.subscription?.names ?? new Set();
+    t.sentSubscription = t.subscription;
     if (t.held) for (const r of response.resources) t.held.set(r.name, r.version);
     t.cancel = undefined;
     t.generation++;

@@ -21,12 +21,22 @@ function withoutWildcard(names: readonly string[]): Set<string> {
   return new Set(names.filter((n) => n !== WILDCARD));
 }
 
+/** True when `resourceNames` (no `*`, no duplicates) asks for exactly what `previous` holds by name. */
+function sameNames(previous: Subscription, resourceNames: readonly string[]): boolean {
+  if (resourceNames.length === 0 || previous.names.size !== resourceNames.length) return false;
+  if (previous.wildcard) return false;
+  for (const n of resourceNames) if (!previous.names.has(n)) return false;
+  return true;
+}
+
 /**
  * SotW: every request carries the full list. An empty first request for LDS/CDS is the legacy
  * wildcard, and later empty requests keep it; `*` asks for wildcard explicitly; a non-empty list
  * without `*` leaves wildcard mode. An empty list on a named subscription means "nothing".
  */
 export function sotwSubscription(typeUrl: string, previous: Subscription | undefined, resourceNames: readonly string[]): Subscription {
+  // Most requests (ACKs) repeat the previous list: keep that subscription, without building a new set.
+  if (previous && sameNames(previous, resourceNames)) return previous;
   const names = withoutWildcard(resourceNames);
   if (resourceNames.includes(WILDCARD)) return { wildcard: true, names };
   if (resourceNames.length === 0) return { wildcard: previous ? previous.wildcard : WILDCARD_TYPES.has(typeUrl), names };

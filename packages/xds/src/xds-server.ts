@@ -22,6 +22,7 @@ import {
   type WireDeltaDiscoveryResponse,
   type WireDiscoveryResponse,
 } from './wire-codec.js';
+import { WriteThrottle } from './write-throttle.js';
 
 export interface XdsServerOptions {
   /** Serves SotW, and Delta too when it has createDeltaWatch (SnapshotCache, LinearCache, MuxCache do). */
@@ -39,7 +40,15 @@ export interface XdsServerOptions {
    * MAX_HELD_REQUESTS) rather than being refused.
    */
   maxNewStreamsPerSecond?: number;
+  /**
+   * Responses written and not yet flushed, across all streams (Istio's PILOT_PUSH_THROTTLE); the
+   * rest wait in order. Default DEFAULT_CONCURRENT_WRITES; 0: no limit.
+   */
+  maxConcurrentWrites?: number;
 }
+
+/** Responses in flight at once across streams (Istio's PILOT_PUSH_THROTTLE default). */
+export const DEFAULT_CONCURRENT_WRITES = 100;
 
 /** Requests a stream waiting for admission may send before it is failed with RESOURCE_EXHAUSTED. */
 export const MAX_HELD_REQUESTS = 32;
@@ -92,6 +101,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const open = new Map<number, { stream: ServedStream<never>; call: AnyCall }>();
   let nextId = 0;
   const admission = new StreamAdmission(options.maxNewStreamsPerSecond ?? 0);
+  const throttle = new WriteThrottle(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
 
   function context(call: AnyCall): StreamContext {
     return { id: ++nextId, peer: call.getPeer(), callbacks, log, emptyNode };
@@ -99,7 +109,12 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
 
   function output<R>(call: AnyCall): StreamOutput<R> {
     return {
-      write: (r) => void call.write(r),
+      write: (r) =>
+        throttle.run((done) => {
+          // A stream that ended while its response waited gets nothing (and frees its slot).
+          if (call.destroyed || call.writableEnded) return done();
+          call.write(r, () => done());
+        }),
       fail: (e: WeftError) => failCall(call, grpc.status.INVALID_ARGUMENT, `${e.code}: ${e.message}`),
     };
   }

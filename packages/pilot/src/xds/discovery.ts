@@ -91,6 +91,8 @@ class PushMemo {
   readonly byObject = new WeakMap<object, Resource>();
   /** Lists of the resources a push keeps from the snapshots in force, by their (pooled) map. */
   readonly kept = new WeakMap<ReadonlyMap<string, Resource>, Resource[]>();
+  /** Consistency errors by the groups' type versions (one check per distinct content). */
+  readonly consistency = new Map<string, string[]>();
   /** Type versions of the lists shared by several groups (computed once). */
   readonly versions = new WeakMap<readonly Resource[], string>();
   readonly byList = new WeakMap<readonly object[], { readonly typeUrl: string; readonly resources: Resource[] }>();
@@ -145,10 +147,18 @@ export class Discovery {
     this.sliceMs = options.sliceMs ?? 20;
   }
 
-  /** The cache's node-group function: parses the node once and remembers the proxy. */
+  /** Groups of the node objects seen: a stream keeps its first request's node, so each is parsed once. */
+  private readonly groupsByNode = new WeakMap<Node__Output, string>();
+
+  /** The cache's node-group function (asked on every request of every stream): parses a node once. */
   readonly nodeGroup = (node: Node__Output): string => {
-    const parsed = parseProxy(nodeInput(this.options.registry, node));
-    return parsed.ok ? nodeGroupKey(parsed.value) : `invalid~${node.id}`;
+    let group = this.groupsByNode.get(node);
+    if (group === undefined) {
+      const parsed = parseProxy(nodeInput(this.options.registry, node));
+      group = parsed.ok ? nodeGroupKey(parsed.value) : `invalid~${node.id}`;
+      this.groupsByNode.set(node, group);
+    }
+    return group;
   };
 
   current(): MeshSnapshot | undefined {
@@ -161,6 +171,11 @@ export class Discovery {
 
   proxies(): ConnectedProxy[] {
     return [...new Set(this.byStream.values())];
+  }
+
+  /** The group of a connected stream (cheap: no node parsing, for per-ACK bookkeeping). */
+  groupOfStream(streamId: number): string | undefined {
+    return this.byStream.get(streamId)?.group;
   }
 
   /** The connected proxy with this `pod.namespace` ID (or full node ID). */
@@ -348,9 +363,14 @@ export class Discovery {
       if (previous?.typeVersion(typeUrl) !== version) changed.push(typeUrl);
     }
     const snapshot = Snapshot.create({ version: mesh.version, resources: Object.fromEntries(resources), typeVersions }, memo.pool);
-    const checked = snapshot.checkConsistency();
-    if (checked.errors.length > 0) {
-      const errors = checked.errors.map((i) => `${i.path}: ${i.message}`);
+    // Equal type versions are equal content: a set of them checked for one group is checked for all.
+    const contentKey = SERVED_TYPES.map((t) => typeVersions[t] ?? '').join('|');
+    let errors = memo.consistency.get(contentKey);
+    if (errors === undefined) {
+      errors = snapshot.checkConsistency().errors.map((i) => `${i.path}: ${i.message}`);
+      memo.consistency.set(contentKey, errors);
+    }
+    if (errors.length > 0) {
       this.log.error({ group: entry.group, proxy: entry.proxy.id, errors }, 'generated config is inconsistent; not pushed');
       return { inconsistent: errors };
     }
