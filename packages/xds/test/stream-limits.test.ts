@@ -1,4 +1,4 @@
-// New streams over the admission rate wait their turn (their requests held), over real sockets.
+// Server-wide stream limits over real sockets: new streams over the admission rate wait their turn (requests held), and responses in flight are bounded without losing or reordering any.
 import { TypeUrl } from '@weft/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotCache } from '../src/snapshot-cache.js';
@@ -36,6 +36,30 @@ describe('stream admission (maxNewStreamsPerSecond)', () => {
     } finally {
       first.close();
       second?.close();
+    }
+  });
+});
+
+describe('write throttle (maxConcurrentWrites)', () => {
+  it('with one write in flight at a time, every stream still gets every response, in order', async () => {
+    const c = new SnapshotCache();
+    const s = await startXdsServer({ cache: c, maxConcurrentWrites: 1 });
+    const streams = Array.from({ length: 6 }, () => sotwStream(s.target));
+    try {
+      for (const [i, st] of streams.entries()) {
+        c.setSnapshot(`n${i}`, helloSnapshot('v1', [1]));
+        st.send({ node: { id: `n${i}` }, type_url: TypeUrl.Cluster });
+        st.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['hello-cluster'] });
+      }
+      for (const st of streams) {
+        const first = await st.next();
+        const second = await st.next();
+        // CDS before EDS on every stream, as sent.
+        expect([first.type_url, second.type_url]).toEqual([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment]);
+      }
+    } finally {
+      for (const st of streams) st.close();
+      await s.close();
     }
   });
 });
