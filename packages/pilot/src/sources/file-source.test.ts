@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -173,5 +173,23 @@ describe('FileConfigSource', () => {
     unlinkSync(join(dir, 'vs-3.yaml'));
     await expect.poll(() => states.length, { timeout: 5_000 }).toBe(2);
     expect(hostsOf(states[1]!)).not.toContain('h3.example.com');
+  });
+
+  it('takes a ConfigMap-style update (a symlinked data directory swapped) at once, not at the next resync', async () => {
+    // Kubernetes mounts a ConfigMap as name -> ..data/name, ..data -> ..<timestamp>; an update swaps ..data.
+    const dir = tempDir();
+    mkdirSync(join(dir, '..v1'));
+    writeFileSync(join(dir, '..v1', 'vs.yaml'), vs('cm', 'one.example.com'));
+    symlinkSync('..v1', join(dir, '..data'));
+    symlinkSync(join('..data', 'vs.yaml'), join(dir, 'vs.yaml'));
+    const source = new FileConfigSource({ dir, logger: pino({ level: 'silent' }), resyncMs: 600_000 });
+    sources.push(source);
+    const states: ConfigState[] = [];
+    expect(hostsOf(await source.start((st) => states.push(st)))).toEqual(['one.example.com']);
+    mkdirSync(join(dir, '..v2'));
+    writeFileSync(join(dir, '..v2', 'vs.yaml'), vs('cm', 'two.example.com'));
+    symlinkSync('..v2', join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    await expect.poll(() => (states.at(-1) ? hostsOf(states.at(-1)!) : []), { timeout: 5_000 }).toEqual(['two.example.com']);
   });
 });

@@ -112,9 +112,11 @@ export class FileConfigSource implements ConfigSource {
       if (this.watchers.has(d)) continue;
       try {
         const w = watch(d, (_event, name) => {
-          // A named entry is read alone; without a name (or for a new directory) the next read is whole.
+          // A named config file is read alone. Anything else (no name, a new directory, a dot entry such
+          // as the `..data` symlink a Kubernetes ConfigMap volume swaps on update) makes the next read
+          // whole: stat-ed, so it still reads only what changed.
           if (name && EXTENSIONS.has(extname(name)) && !name.startsWith('.')) this.dirty?.add(join(d, name));
-          else if (!name || !name.startsWith('.')) this.dirty = undefined;
+          else this.dirty = undefined;
           this.schedule(onChange);
         });
         w.on('error', (e) => this.log.error({ err: e, dir: this.rel(d) }, 'watching a config directory failed; the periodic re-read still applies'));
