@@ -61,13 +61,20 @@ function convert(se: Config<ServiceEntry>, workloadEntries: readonly Config<Work
 
 export class ServiceEntryRegistry implements ServiceRegistry {
   readonly name = 'ServiceEntry';
+  private readonly converted = new WeakMap<Config<ServiceEntry>, RegistryView>();
 
   view(configs: ConfigSet): RegistryView {
     const services: Service[] = [];
     const instances: ServiceInstance[] = [];
     // Oldest first: when two ServiceEntries define a host, the first keeps it (creation order).
     for (const se of configs.serviceEntries) {
-      const v = convert(se, configs.workloadEntries);
+      // An unchanged ServiceEntry (same object) converts to the same services and instances, unless
+      // it selects WorkloadEntries, which may have changed.
+      let v = se.spec.workloadSelector ? undefined : this.converted.get(se);
+      if (!v) {
+        v = convert(se, configs.workloadEntries);
+        if (!se.spec.workloadSelector) this.converted.set(se, v);
+      }
       services.push(...v.services);
       instances.push(...v.instances);
     }

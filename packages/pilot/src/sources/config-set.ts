@@ -8,6 +8,8 @@ function byKey<S>(list: Config<S>[]): Config<S>[] {
   return list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+const normalized = new WeakMap<IstioConfig, Config<unknown>>();
+
 export function configSetFrom(configs: readonly IstioConfig[], defaultNamespace = 'default'): ConfigSet {
   const out = {
     virtualServices: [] as Config<VirtualService>[],
@@ -19,7 +21,13 @@ export function configSetFrom(configs: readonly IstioConfig[], defaultNamespace 
   };
   for (const c of configs) {
     if (!c.apiVersion.startsWith('networking.istio.io/')) continue;
-    const withNs = { ...c, metadata: { ...c.metadata, name: c.metadata.name ?? '', namespace: c.metadata.namespace ?? defaultNamespace } };
+    // The same input object gives the same config object, push after push: what did not change keeps
+    // its identity, so later stages (registries, the push scope) can skip it cheaply.
+    let withNs = normalized.get(c);
+    if (!withNs || withNs.metadata.namespace !== (c.metadata.namespace ?? defaultNamespace)) {
+      withNs = { ...c, metadata: { ...c.metadata, name: c.metadata.name ?? '', namespace: c.metadata.namespace ?? defaultNamespace } };
+      normalized.set(c, withNs);
+    }
     switch (c.kind) {
       case 'VirtualService':
         out.virtualServices.push(withNs as Config<VirtualService>);

@@ -30,6 +30,14 @@ function instancesByHost(mesh: MeshSnapshot): Map<string, ServiceInstance[]> {
   return out;
 }
 
+/** The same instance objects in the same order (an unchanged ServiceEntry keeps its objects). */
+function sameInstances(a: readonly ServiceInstance[] | undefined, b: readonly ServiceInstance[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function endpointsKey(list: readonly ServiceInstance[] | undefined): string {
   return JSON.stringify((list ?? []).map((i) => [i.servicePort.port, i.endpoint]));
 }
@@ -44,12 +52,24 @@ function changedKinds(previous: MeshSnapshot, next: MeshSnapshot): string[] {
     ['Gateway', a.gateways, b.gateways],
     ['Sidecar', a.sidecars, b.sidecars],
   ];
-  return kinds.filter(([, x, y]) => x !== y && JSON.stringify(x) !== JSON.stringify(y)).map(([k]) => k);
+  return kinds.filter(([, x, y]) => !sameObjects(x as readonly unknown[], y as readonly unknown[]) && JSON.stringify(x) !== JSON.stringify(y)).map(([k]) => k);
+}
+
+/** The same objects in the same order: config that did not change keeps its objects (configSetFrom). */
+function sameObjects(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameServices(previous: MeshSnapshot, next: MeshSnapshot): boolean {
   if (previous.services.length !== next.services.length) return false;
-  for (let i = 0; i < next.services.length; i++) if (serviceKey(previous.services[i]!) !== serviceKey(next.services[i]!)) return false;
+  for (let i = 0; i < next.services.length; i++) {
+    const a = previous.services[i]!;
+    const b = next.services[i]!;
+    if (a !== b && serviceKey(a) !== serviceKey(b)) return false;
+  }
   return true;
 }
 
@@ -78,7 +98,7 @@ export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot
   for (const host of new Set([...before.keys(), ...after.keys()])) {
     const old = before.get(host);
     const now = after.get(host);
-    if (endpointsKey(old) === endpointsKey(now)) continue;
+    if (sameInstances(old, now) || endpointsKey(old) === endpointsKey(now)) continue;
     const service = next.service(host);
     if (!service || service.resolution === 'DNSLB') return { full: true, reason: `endpoints of DNS service ${host}` };
     const accounts = (list: readonly ServiceInstance[] | undefined) => JSON.stringify([...new Set((list ?? []).map((i) => `${i.servicePort.port}|${i.endpoint.serviceAccount ?? ''}`))].sort());
@@ -95,6 +115,6 @@ function endpointsChanged(previous: MeshSnapshot, next: MeshSnapshot): boolean {
   const before = instancesByHost(previous);
   const after = instancesByHost(next);
   if (before.size !== after.size) return true;
-  for (const [host, list] of after) if (endpointsKey(before.get(host)) !== endpointsKey(list)) return true;
+  for (const [host, list] of after) if (!sameInstances(before.get(host), list) && endpointsKey(before.get(host)) !== endpointsKey(list)) return true;
   return false;
 }
