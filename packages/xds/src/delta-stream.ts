@@ -86,7 +86,10 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
   private watch(info: StreamInfo, typeUrl: string, t: DeltaTypeState, subscription: Subscription): void {
     t.cancel?.();
     t.generation++;
-    const state = { subscription, versions: new Map(t.versions), first: t.first };
+    // The map itself, not a copy (this runs on every ACK): the stream changes it only while handling
+    // a request, before this replaces the watch (whose stale answer the generation check drops),
+    // and replaces it whole when a response is sent.
+    const state = { subscription, versions: t.versions, first: t.first };
     t.cancel = this.watcher.createDeltaWatch({ node: info.node, typeUrl }, state, this.queue(t, typeUrl));
   }
 
