@@ -51,11 +51,6 @@ export class SnapshotPool {
     }
     return e;
   }
-
-  /** @internal */
-  has(typeUrl: string, version: string): boolean {
-    return this.entries.has(`${typeUrl}\u0000${version}`);
-  }
 }
 
 export class Snapshot {

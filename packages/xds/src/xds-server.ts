@@ -121,7 +121,9 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
 
   function serve<Req>(call: AnyCall, ctx: StreamContext, stream: ServedStream<Req>): void {
     open.set(ctx.id, { stream, call });
+    let cancelWait = (): void => undefined;
     const end = (error?: Error): void => {
+      cancelWait();
       if (!open.delete(ctx.id)) return;
       stream.close(error);
     };
@@ -140,7 +142,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
     };
     // Until the stream is admitted its requests are held, in order and bounded.
     let held: Req[] | undefined = [];
-    const cancelWait = admission.admit(() => {
+    cancelWait = admission.admit(() => {
       const queued = held ?? [];
       held = undefined;
       for (const req of queued) handle(req);
@@ -150,29 +152,18 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
       if (held === undefined) return handle(req);
       if (held.length >= MAX_HELD_REQUESTS) {
         failCall(call, grpc.status.RESOURCE_EXHAUSTED, `more than ${MAX_HELD_REQUESTS} requests before the stream was admitted`);
-        cancelWait();
         end();
         return;
       }
       held.push(req);
     });
     call.on('end', () => {
-      cancelWait();
       end();
       call.end();
     });
-    call.on('error', (e: Error) => {
-      cancelWait();
-      end(e);
-    });
-    call.on('cancelled', () => {
-      cancelWait();
-      end();
-    });
-    call.on('close', () => {
-      cancelWait();
-      end();
-    });
+    call.on('error', (e: Error) => end(e));
+    call.on('cancelled', () => end());
+    call.on('close', () => end());
   }
 
   const implementation: grpc.UntypedServiceImplementation = {

@@ -2,7 +2,7 @@
 // object form (proto field names). One generator per type URL, chosen from a map (STYLE habit 4).
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import type { Proxy } from '../model/proxy.js';
-import type { SidecarScope } from './sidecar-scope.js';
+import { sidecarKey, type SidecarScope } from './sidecar-scope.js';
 
 export interface GeneratedResource {
   readonly name: string;
@@ -28,8 +28,7 @@ export interface GeneratorContext {
  * and Sidecar (the scope). Proxies with the same key get the same outbound clusters and endpoints.
  */
 export function outboundShareKey(ctx: GeneratorContext): string {
-  const sidecar = ctx.scope.sidecar;
-  return `${ctx.proxy.type}|${ctx.proxy.generator ?? ''}|${ctx.proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+  return `${ctx.proxy.type}|${ctx.proxy.generator ?? ''}|${ctx.proxy.namespace}|${sidecarKey(ctx.scope.sidecar)}`;
 }
 
 /** `compute()` once per push for `key` (and every time outside a push). */

@@ -14,6 +14,11 @@ export interface SidecarScope {
   readonly outboundTrafficPolicy: OutboundTrafficPolicy;
 }
 
+/** `namespace/name` of the Sidecar in force, '' for none: what tells scopes apart, in sharing keys. */
+export function sidecarKey(sidecar: Config<Sidecar> | undefined): string {
+  return sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : '';
+}
+
 /** The Sidecar for a proxy: workload-selector match in its namespace, else the namespace default, else the root namespace default. */
 export function selectSidecar(snapshot: MeshSnapshot, proxy: Proxy): Config<Sidecar> | undefined {
   const inNs = snapshot.configs.sidecars.filter((s) => s.metadata.namespace === proxy.namespace);

@@ -203,7 +203,10 @@ export class FileConfigSource implements ConfigSource {
   /** The file's text when it changed since it was last read; undefined when not; 'gone' when it no longer exists. */
   private async readIfChanged(file: string, force: boolean): Promise<string | undefined | 'gone'> {
     const st = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'gone' : undefined));
-    if (st === 'gone') return this.stats.delete(file) || this.good.has(file) || this.rejected.has(file) ? 'gone' : undefined;
+    if (st === 'gone') {
+      this.stats.delete(file);
+      return 'gone';
+    }
     if (st === undefined || !st.isFile()) return undefined;
     const key = `${st.mtimeMs}:${st.size}:${st.ino}`;
     if (!force && this.stats.get(file) === key) return undefined;

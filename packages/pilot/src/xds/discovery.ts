@@ -8,9 +8,9 @@ import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import { nodeInput } from '../model/node-metadata.js';
 import { parseProxy, type Proxy } from '../model/proxy.js';
 import { clustersForHostnames } from '../networking/endpoint/eds.js';
-import { outboundShareKey } from '../networking/generator.js';
-import { selectSidecar, sidecarScope, type SidecarScope } from '../networking/sidecar-scope.js';
-import { SERVED_TYPES, type GeneratorSets } from './generators.js';
+import { outboundShareKey, type GeneratorContext } from '../networking/generator.js';
+import { selectSidecar, sidecarKey, sidecarScope, type SidecarScope } from '../networking/sidecar-scope.js';
+import { SERVED_TYPES, type GeneratorMap, type GeneratorSets } from './generators.js';
 import type { PushRequest } from './push-request.js';
 
 export interface ConnectedProxy {
@@ -77,17 +77,6 @@ class PushMemo {
   readonly byContent: Map<string, Resource>;
   /** Distinct resources this push generated. */
   generated = 0;
-
-  /**
-   * `previous`: the resources in force by content, so an unchanged resource is not encoded again and
-   * keeps its identity. A full push keeps only what it uses; an incremental one adds to them.
-   */
-  constructor(
-    readonly previous?: ReadonlyMap<string, Resource>,
-    inherit = false,
-  ) {
-    this.byContent = inherit && previous ? new Map(previous) : new Map();
-  }
   readonly byObject = new WeakMap<object, Resource>();
   /** Lists of the resources a push keeps from the snapshots in force, by their (pooled) map. */
   readonly kept = new WeakMap<ReadonlyMap<string, Resource>, Resource[]>();
@@ -103,10 +92,21 @@ class PushMemo {
   readonly endpointUpdates = new Map<string, { readonly changed: readonly Resource[]; readonly version: string } | null>();
   private readonly scopes = new Map<string, SidecarScope>();
 
+  /**
+   * `previous`: the resources in force by content, so an unchanged resource is not encoded again and
+   * keeps its identity. A full push keeps only what it uses; an incremental one adds to them.
+   */
+  constructor(
+    readonly previous?: ReadonlyMap<string, Resource>,
+    inherit = false,
+  ) {
+    this.byContent = inherit && previous ? new Map(previous) : new Map();
+  }
+
   /** sidecarScope reads the proxy's type and namespace, and its labels only to pick the Sidecar. */
   scope(mesh: MeshSnapshot, proxy: Proxy): SidecarScope {
     const sidecar = proxy.type === 'sidecar' ? selectSidecar(mesh, proxy) : undefined;
-    const key = `${proxy.type}|${proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+    const key = `${proxy.type}|${proxy.namespace}|${sidecarKey(sidecar)}`;
     let scope = this.scopes.get(key);
     if (!scope) {
       scope = sidecarScope(mesh, proxy);
@@ -294,14 +294,12 @@ export class Discovery {
     const held = previous.resources(eds);
     // Groups holding the same EDS version (and outbound scope) hold the same assignments: the
     // update is worked out once for all of them.
-    const scope = memo.scope(mesh, entry.proxy);
-    const ctx = { snapshot: mesh, proxy: entry.proxy, scope, shared: memo.shared };
+    const ctx = this.context(entry.proxy, mesh, memo);
     const updateKey = `${outboundShareKey(ctx)}|${previous.typeVersion(eds)}`;
     let update = memo.endpointUpdates.get(updateKey);
     if (update === undefined) {
       const affected = clustersForHostnames(held.keys(), request.edsUpdates);
-      const set = entry.proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
-      const gen = set.get(eds);
+      const gen = this.generatorsFor(entry.proxy).get(eds);
       let regenerated: Resource[] = [];
       try {
         if (gen && affected.length > 0) regenerated = gen(ctx, affected).map((g) => this.resource(eds, g.name, g.messageType, g.resource, memo));
@@ -381,9 +379,19 @@ export class Discovery {
     return { changed: true };
   }
 
+  /** A generator context within a push: the memo's shared scope and work. */
+  private context(proxy: Proxy, mesh: MeshSnapshot, memo: PushMemo): GeneratorContext {
+    return { snapshot: mesh, proxy, scope: memo.scope(mesh, proxy), shared: memo.shared };
+  }
+
+  /** Proxyless gRPC clients (node metadata GENERATOR: grpc) have their own generators. */
+  private generatorsFor(proxy: Proxy): GeneratorMap {
+    return proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
+  }
+
   private generateMemo(proxy: Proxy, mesh: MeshSnapshot, memo: PushMemo, only?: ReadonlySet<string>): Map<string, Resource[]> {
-    const ctx = { snapshot: mesh, proxy, scope: memo.scope(mesh, proxy), shared: memo.shared };
-    const set = proxy.generator === 'grpc' ? this.options.generators.grpc : this.options.generators.envoy;
+    const ctx = this.context(proxy, mesh, memo);
+    const set = this.generatorsFor(proxy);
     const out = new Map<string, Resource[]>();
     for (const typeUrl of SERVED_TYPES) {
       const gen = set.get(typeUrl);

@@ -30,14 +30,6 @@ function instancesByHost(mesh: MeshSnapshot): Map<string, ServiceInstance[]> {
   return out;
 }
 
-/** The same instance objects in the same order (an unchanged ServiceEntry keeps its objects). */
-function sameInstances(a: readonly ServiceInstance[] | undefined, b: readonly ServiceInstance[] | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function endpointsKey(list: readonly ServiceInstance[] | undefined): string {
   return JSON.stringify((list ?? []).map((i) => [i.servicePort.port, i.endpoint]));
 }
@@ -46,19 +38,19 @@ function endpointsKey(list: readonly ServiceInstance[] | undefined): string {
 function changedKinds(previous: MeshSnapshot, next: MeshSnapshot): string[] {
   const a = previous.configs;
   const b = next.configs;
-  const kinds: [string, unknown, unknown][] = [
+  const kinds: [string, readonly unknown[], readonly unknown[]][] = [
     ['VirtualService', a.virtualServices, b.virtualServices],
     ['DestinationRule', a.destinationRules, b.destinationRules],
     ['Gateway', a.gateways, b.gateways],
     ['Sidecar', a.sidecars, b.sidecars],
   ];
-  return kinds.filter(([, x, y]) => !sameObjects(x as readonly unknown[], y as readonly unknown[]) && JSON.stringify(x) !== JSON.stringify(y)).map(([k]) => k);
+  return kinds.filter(([, x, y]) => !sameObjects(x, y) && JSON.stringify(x) !== JSON.stringify(y)).map(([k]) => k);
 }
 
-/** The same objects in the same order: config that did not change keeps its objects (configSetFrom). */
-function sameObjects(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** The same objects in the same order: what did not change keeps its objects (configSetFrom, the ServiceEntry registry). */
+function sameObjects(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
   if (a === b) return true;
-  if (a.length !== b.length) return false;
+  if (!a || !b || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -88,17 +80,12 @@ export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot
   const services = sameServices(previous, next);
   if (kinds.length > 0) {
     const reason = `config (${kinds.join(', ')})`;
-    const routingOnly = services && kinds.every((k) => k === 'VirtualService' || k === 'Gateway') && !endpointsChanged(previous, next);
+    const routingOnly = services && kinds.every((k) => k === 'VirtualService' || k === 'Gateway') && changedEndpoints(previous, next).length === 0;
     return routingOnly ? { full: true, reason, types: ROUTING_TYPES } : { full: true, reason };
   }
   if (!services) return { full: true, reason: 'services' };
-  const before = instancesByHost(previous);
-  const after = instancesByHost(next);
   const edsUpdates = new Set<string>();
-  for (const host of new Set([...before.keys(), ...after.keys()])) {
-    const old = before.get(host);
-    const now = after.get(host);
-    if (sameInstances(old, now) || endpointsKey(old) === endpointsKey(now)) continue;
+  for (const { host, old, now } of changedEndpoints(previous, next)) {
     const service = next.service(host);
     if (!service || service.resolution === 'DNSLB') return { full: true, reason: `endpoints of DNS service ${host}` };
     const accounts = (list: readonly ServiceInstance[] | undefined) => JSON.stringify([...new Set((list ?? []).map((i) => `${i.servicePort.port}|${i.endpoint.serviceAccount ?? ''}`))].sort());
@@ -111,10 +98,16 @@ export function pushScope(previous: MeshSnapshot | undefined, next: MeshSnapshot
   return { full: false, edsUpdates };
 }
 
-function endpointsChanged(previous: MeshSnapshot, next: MeshSnapshot): boolean {
+/** The hosts whose endpoints differ between the two snapshots, with their instances before and after. */
+function changedEndpoints(previous: MeshSnapshot, next: MeshSnapshot): { host: string; old?: ServiceInstance[]; now?: ServiceInstance[] }[] {
   const before = instancesByHost(previous);
   const after = instancesByHost(next);
-  if (before.size !== after.size) return true;
-  for (const [host, list] of after) if (!sameInstances(before.get(host), list) && endpointsKey(before.get(host)) !== endpointsKey(list)) return true;
-  return false;
+  const out: { host: string; old?: ServiceInstance[]; now?: ServiceInstance[] }[] = [];
+  for (const host of new Set([...before.keys(), ...after.keys()])) {
+    const old = before.get(host);
+    const now = after.get(host);
+    if (sameObjects(old, now) || endpointsKey(old) === endpointsKey(now)) continue;
+    out.push({ host, ...(old ? { old } : {}), ...(now ? { now } : {}) });
+  }
+  return out;
 }
