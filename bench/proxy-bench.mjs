@@ -11,6 +11,7 @@ import { missingWeftBuilds, REPO_ROOT, startFastifyPeer, startWeftPeers } from '
 import { startHaproxyPeer, startNginxPeer, startUpstream } from './lib/nginx-peers.mjs';
 import { removeOnExit, stopAll, stopChildrenOnExit } from './lib/processes.mjs';
 import { machineBusy, watchForeign, watchTree } from './lib/proc-stats.mjs';
+import { extractSection } from './lib/pilot-render.mjs';
 import { renderMarkdown, renderText } from './lib/render.mjs';
 import { goals, PEERS, ratios, summarize } from './lib/summary.mjs';
 import { checkTools, toolVersions } from './lib/tools.mjs';
@@ -245,7 +246,6 @@ async function main() {
       // bench/analysis.md is the hand-kept reading of the figures; each --docs run keeps it below the table.
       const analysis = await readFile(join(REPO_ROOT, 'bench', 'analysis.md'), 'utf8').catch(() => '');
       // The "## Pilot" section between the bench:pilot markers is bench:pilot's (issue #10): kept as it is.
-      const { extractSection } = await import('./lib/pilot-render.mjs');
       const docs = join(REPO_ROOT, 'docs', 'performance.md');
       const pilot = extractSection(await readFile(docs, 'utf8').catch(() => ''));
       await writeFile(docs, `${renderMarkdown(r)}${analysis ? `\n${analysis}` : ''}${pilot ? `\n${pilot}\n` : ''}`);
