@@ -10,33 +10,52 @@ export type HeaderMap = Record<string, string | string[]>;
 
 /** A MutableHeaders view (the router's header-mutation seam) over a plain header map. */
 export function mutableHeaders(headers: HeaderMap): { has(n: string): boolean; add(n: string, v: string): void; set(n: string, v: string): void; remove(n: string): void } {
-  return {
-    has: (n) => headers[n] !== undefined,
-    add: (n, v) => {
-      const prior = headers[n];
-      headers[n] = prior === undefined ? v : [...(Array.isArray(prior) ? prior : [prior]), v];
-    },
-    set: (n, v) => {
-      headers[n] = v;
-    },
-    remove: (n) => {
-      delete headers[n];
-    },
-  };
+  return new MapHeaders(headers);
+}
+
+class MapHeaders {
+  constructor(private readonly headers: HeaderMap) {}
+
+  has(n: string): boolean {
+    return this.headers[n] !== undefined;
+  }
+
+  add(n: string, v: string): void {
+    const prior = this.headers[n];
+    this.headers[n] = prior === undefined ? v : [...(Array.isArray(prior) ? prior : [prior]), v];
+  }
+
+  set(n: string, v: string): void {
+    this.headers[n] = v;
+  }
+
+  remove(n: string): void {
+    delete this.headers[n];
+  }
+}
+
+/** The header names a `connection` header lists (lower-case), or undefined when it lists only close or keep-alive. */
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const lower = text.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return undefined;
+  const names = new Set<string>();
+  for (const part of lower.split(',')) {
+    const name = part.trim();
+    if (name) names.add(name);
+  }
+  return names;
 }
 
 /** Copies request headers for the upstream: no pseudo-headers, no hop-by-hop headers (but `te: trailers` is kept for gRPC). */
 export function upstreamRequestHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
   const out: HeaderMap = {};
-  const connectionListed = new Set(
-    String(raw['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined || k.startsWith(':') || k === 'host') continue;
-    if (HOP_BY_HOP.has(k) || connectionListed.has(k)) {
+  const listed = connectionListed(raw['connection']);
+  for (const k in raw) {
+    const v = raw[k];
+    if (v === undefined || k.charCodeAt(0) === 58 /* ':' */ || k === 'host') continue;
+    if (HOP_BY_HOP.has(k) || listed?.has(k)) {
       if (k === 'te' && String(v).toLowerCase() === 'trailers') out[k] = 'trailers';
       continue;
     }
@@ -48,8 +67,9 @@ export function upstreamRequestHeaders(raw: Record<string, string | string[] | u
 /** Copies upstream response headers for the downstream, dropping hop-by-hop ones. */
 export function downstreamResponseHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
   const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined || k.startsWith(':') || HOP_BY_HOP.has(k)) continue;
+  for (const k in raw) {
+    const v = raw[k];
+    if (v === undefined || k.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(k)) continue;
     out[k] = v;
   }
   return out;
@@ -113,10 +133,20 @@ function plainIp(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+/** The last address asked about, and its answer: a connection's requests all ask about the same one. */
+let lastAddress: string | undefined;
+let lastCidrs: readonly CidrRange[] | undefined;
+let lastInternal = false;
+
 export function isInternalAddress(address: string | undefined, cidrs: readonly CidrRange[] = DEFAULT_INTERNAL): boolean {
   if (!address) return false;
+  if (address === lastAddress && cidrs === lastCidrs) return lastInternal;
   const ip = parseIp(plainIp(address));
-  return ip !== undefined && cidrs.some((c) => cidrContains(c, ip));
+  const internal = ip !== undefined && cidrs.some((c) => cidrContains(c, ip));
+  lastAddress = address;
+  lastCidrs = cidrs;
+  lastInternal = internal;
+  return internal;
 }
 
 function headerText(v: string | string[] | undefined): string | undefined {

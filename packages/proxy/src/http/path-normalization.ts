@@ -28,9 +28,9 @@ function isHex(c: number): boolean {
 }
 
 /** Characters that may stand unescaped in a normalized path (RFC 3986 pchar plus '/'). */
-function allowedInPath(ch: string): boolean {
-  return /[A-Za-z0-9\-._~!$&'()*+,;=:@/%]/.test(ch);
-}
+const ALLOWED_IN_PATH = /[A-Za-z0-9\-._~!$&'()*+,;=:@/%]/;
+/** A path normalization leaves as it is but for its dot segments: only pchars, no escapes, no backslash. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 
 /** RFC 3986 §5.2.4 remove_dot_segments, on a path that starts with '/'. */
 export function removeDotSegments(path: string): string {
@@ -57,6 +57,8 @@ export function removeDotSegments(path: string): string {
 /** Envoy's canonicalPath: undefined when the path cannot be normalized (the request gets 400). */
 export function canonicalPath(path: string): string | undefined {
   if (path.charCodeAt(0) !== 47) return undefined;
+  // Most paths: nothing to decode or escape, and usually no dot segment to remove.
+  if (PLAIN_PATH.test(path)) return path.includes('/.') ? removeDotSegments(path) : path;
   let out = '';
   for (let i = 0; i < path.length; i++) {
     const ch = path[i]!;
@@ -78,13 +80,13 @@ export function canonicalPath(path: string): string | undefined {
     }
     const code = path.charCodeAt(i);
     if (code < 0x20 || code === 0x7f) return undefined;
-    out += allowedInPath(ch) ? ch : encodeURIComponent(ch);
+    out += ALLOWED_IN_PATH.test(ch) ? ch : encodeURIComponent(ch);
   }
   return removeDotSegments(out);
 }
 
 export function mergeSlashes(path: string): string {
-  return path.replace(/\/{2,}/g, '/');
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
 }
 
 /** Applies the HCM's path options to `target` (path and query as received). */

@@ -54,6 +54,34 @@ export function createRequestHead(init: RequestHeadInit): RequestHead {
   return head;
 }
 
+/**
+ * A RequestHead over a header map whose names are lower-case already (the connection manager's
+ * upstream headers), read where it stands: no copy, and later changes to the map are seen.
+ */
+export function requestHeadOver(method: string, authority: string, path: string, scheme: 'http' | 'https', headers: Readonly<Record<string, string | readonly string[] | undefined>>, sourceAddress: string | undefined): RequestHead {
+  return new LiveRequestHead(method, authority, path, scheme, headers, sourceAddress);
+}
+
+class LiveRequestHead implements RequestHead {
+  readonly sourceAddress?: string;
+
+  constructor(
+    readonly method: string,
+    readonly authority: string,
+    readonly path: string,
+    readonly scheme: 'http' | 'https',
+    private readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+    sourceAddress: string | undefined,
+  ) {
+    if (sourceAddress !== undefined) this.sourceAddress = sourceAddress;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.headers[name];
+    return v === undefined || typeof v === 'string' ? v : v.join(',');
+  }
+}
+
 /** Where the path portion of a `:path` ends: at the first '?' or '#' (Envoy's removeQueryAndFragment). */
 export function pathEnd(path: string): number {
   for (let i = 0; i < path.length; i++) {

@@ -6,6 +6,7 @@ import type { Cluster__Output } from '@weft/api';
 import type { IssueCollector } from '@weft/base';
 import type { Gauge, StatScope } from '../stats/stat-store.js';
 import { LocalCell, slotCells, type CountCell, type SharedSlot } from './shared-counters.js';
+import type { CancelSignal } from './cancellation.js';
 
 export interface Thresholds {
   maxConnections: number;
@@ -97,7 +98,7 @@ export class Resource {
   }
 
   /** Resolves true once a unit is handed over (FIFO), or false when `signal` aborts first. */
-  wait(signal: AbortSignal): Promise<boolean> {
+  wait(signal: CancelSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const waiter = (granted: boolean) => {

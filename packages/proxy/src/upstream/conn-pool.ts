@@ -10,6 +10,7 @@ import type { ResourceManager, RoutingPriority } from './circuit-breaker.js';
 import { Http1Pool } from './http1-pool.js';
 import { Http2Pool } from './http2-pool.js';
 import { UpstreamError, type ConnPool, type PoolLimits, type UpstreamProtocol, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+import type { CancelSignal } from './cancellation.js';
 
 export { Http1Pool } from './http1-pool.js';
 export { Http2Pool } from './http2-pool.js';
@@ -55,7 +56,7 @@ export class DownstreamProtocolPool implements ConnPool {
 
   constructor(private readonly make: (protocol: UpstreamProtocol) => ConnPool) {}
 
-  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse> {
     const pool = downstreamProtocol === 'http2' ? (this.h2 ??= this.make('http2')) : (this.h1 ??= this.make('http1'));
     return pool.request(req, body, signal);
   }
@@ -142,7 +143,7 @@ export class HostPools implements ConnPool {
     return pool;
   }
 
-  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse> {
     return this.base.request(req, body, signal, downstreamProtocol);
   }
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { headersFromRaw, type HeaderObject } from '../http/h1/header-block.js';
 import { createParser, HTTPParser, isParseError, kOnBody, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, type ParseError, type Parser } from '../http/h1/llhttp.js';
 import { classify, UpstreamError, type UpstreamFailure, type UpstreamResponse } from './pool-types.js';
+import type { CancelSignal } from './cancellation.js';
 
 /** How a request body goes up: none, as is (the request has a content-length), or chunked. */
 export const enum BodyFraming {
@@ -44,12 +45,15 @@ export interface Outgoing {
  */
 export class ResponseBody extends Readable {
   trailers: HeaderObject | undefined;
+  /** The whole body has arrived (it may still be buffered here). */
+  arrived = false;
 
   constructor(
     /** The connection while the body is still arriving; undefined once it is complete or cut. */
     public conn: Http1Connection | undefined,
   ) {
-    super();
+    // Not destroyed after its end (no 'close' turn per response): the router reads readableEnded.
+    super({ autoDestroy: false });
   }
 
   override _read(): void {
@@ -94,7 +98,7 @@ export class Http1Connection {
   busy = false;
   private resolve: ((r: UpstreamResponse) => void) | undefined;
   private reject: ((e: Error) => void) | undefined;
-  private signal: AbortSignal | undefined;
+  private signal: CancelSignal | undefined;
   private holdsUnit = false;
   private out: Outgoing | undefined;
   /** Request body bytes still to send (Length framing). */
@@ -148,7 +152,7 @@ export class Http1Connection {
   }
 
   /** Sends one request (its head already serialised); resolves on the response head. */
-  send(head: string, out: Outgoing, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
+  send(head: string, out: Outgoing, signal: CancelSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
     const socket = this.socket;
     this.busy = true;
     this.out = out;
@@ -405,8 +409,19 @@ export class Http1Connection {
       this.parts = undefined;
     }
     body.conn = undefined;
+    body.arrived = true;
     body.push(null);
   }
+}
+
+/**
+ * The whole of an HTTP/1.1 response body that has arrived and that nothing reads yet, taken off the
+ * stream (null: it is empty); undefined when it is not such a body (still arriving, read by someone
+ * else, or another kind of stream).
+ */
+export function wholeBody(body: unknown): Buffer | null | undefined {
+  if (!(body instanceof ResponseBody) || !body.arrived || body.destroyed || body.readableFlowing !== null || body.listenerCount('data') > 0) return undefined;
+  return body.read() as Buffer | null;
 }
 
 function onMessageBegin(this: OwnedParser): void {

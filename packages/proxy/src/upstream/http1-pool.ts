@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { appendHeaderLines } from '../http/h1/header-block.js';
 import { BodyFraming, Http1Connection, type ConnectionOwner, type Outgoing } from './http1-connection.js';
 import { DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+import type { CancelSignal } from './cancellation.js';
 
 /** Methods whose header-only request node:http sent with `content-length: 0` (kept, as upstreams may expect it). */
 const NO_BODY_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -76,7 +77,7 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
     this.maxHeaderSize = limits.maxResponseHeadersBytes ?? DEFAULT_MAX_RESPONSE_HEADERS_BYTES;
   }
 
-  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal): Promise<UpstreamResponse> {
     const { connections, pendingRequests } = this.limits.resources;
     if (connections.tryAcquire()) return this.send(req, body, signal, true);
     // Envoy opens one connection to a host with none even past max_connections (other hosts, or other
@@ -86,7 +87,7 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
     return this.queue(req, body, signal);
   }
 
-  private async queue(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  private async queue(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal): Promise<UpstreamResponse> {
     const granted = await this.limits.resources.connections.wait(signal);
     this.limits.resources.pendingRequests.release();
     // Timed out in the queue: the host was never asked (outlier detection is not told).
@@ -95,7 +96,7 @@ export class Http1Pool implements ConnPool, ConnectionOwner {
   }
 
   /** Sends on the most recently used idle connection, else on a new one; `holdsUnit`: the caller took a `connections` unit. */
-  private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
+  private send(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal, holdsUnit: boolean): Promise<UpstreamResponse> {
     const { resources } = this.limits;
     let head: string;
     let out: Outgoing;

@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { classify, DEFAULT_MAX_RESPONSE_HEADERS_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, poolCounters, UpstreamError, type ConnPool, type PoolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
+import { abortError, type CancelSignal } from './cancellation.js';
 
 /** Envoy's default http2_protocol_options.max_concurrent_streams. */
 const DEFAULT_MAX_CONCURRENT_STREAMS = 2_147_483_647;
@@ -35,7 +36,7 @@ export class PooledSession {
 
 interface Waiter {
   readonly grant: (s: PooledSession) => void;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 export class Http2Pool implements ConnPool {
@@ -139,7 +140,7 @@ export class Http2Pool implements ConnPool {
     return undefined;
   }
 
-  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal): Promise<UpstreamResponse> {
     const s = this.sessionFor();
     if (s) return this.send(s, req, body, signal);
     const { pendingRequests } = this.limits.resources;
@@ -177,7 +178,7 @@ export class Http2Pool implements ConnPool {
   }
 
   /** `reserved`: the stream slot was counted when a waiter was granted this session. */
-  private send(s: PooledSession, req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, reserved = false): Promise<UpstreamResponse> {
+  private send(s: PooledSession, req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal, reserved = false): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const session = s.session;
       // Streams are multiplexed, so a request only waits (is pending) while its session connects.
@@ -199,14 +200,21 @@ export class Http2Pool implements ConnPool {
       try {
         stream = session.request(
           { ...req.headers, ':method': req.method, ':path': req.path, ':authority': req.authority, ':scheme': this.tlsOptions ? 'https' : 'http' },
-          { signal, endStream: !body },
+          { endStream: !body },
         );
       } catch (e) {
         // The session went away between the choice and the send (GOAWAY, destroyed).
         this.streamDone(s);
         return reject(new UpstreamError('reset', (e as Error).message));
       }
-      stream.once('close', () => this.streamDone(s));
+      // The signal resets the stream (as session.request's own signal option would, without an AbortSignal).
+      const onAbort = () => stream.destroy(abortError());
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort);
+      stream.once('close', () => {
+        signal.removeEventListener('abort', onAbort);
+        this.streamDone(s);
+      });
       if (req.onContinue) stream.once('continue', req.onContinue);
       stream.on('response', (headers) => {
         const status = Number(headers[':status'] ?? 502);

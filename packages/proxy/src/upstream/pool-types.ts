@@ -2,6 +2,7 @@
 // enforces (the cluster's circuit breakers and protocol options) and how an exchange can fail.
 import type { StatScope } from '../stats/stat-store.js';
 import type { ResourceManager } from './circuit-breaker.js';
+import type { CancelSignal } from './cancellation.js';
 
 export type UpstreamProtocol = 'http1' | 'http2';
 
@@ -93,7 +94,7 @@ export interface ConnPool {
    * `downstreamProtocol` is the downstream request's protocol: a use_downstream_protocol_config
    * cluster sends with it; other pools ignore it.
    */
-  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: AbortSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse>;
+  request(req: UpstreamRequest, body: NodeJS.ReadableStream | undefined, signal: CancelSignal, downstreamProtocol?: UpstreamProtocol): Promise<UpstreamResponse>;
   /** Connections currently open (for upstream_cx_active). */
   activeConnections(): number;
   /**

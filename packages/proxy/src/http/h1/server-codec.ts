@@ -395,7 +395,8 @@ export class Http1ServerRequest extends Readable {
     readonly httpVersionMinor: number,
     readonly rawHeaders: string[],
   ) {
-    super();
+    // Not destroyed after its end (no 'close' turn per request); a connection that closes first destroys it.
+    super({ autoDestroy: false });
     this.headers = headersFromRaw(rawHeaders);
     this.httpVersion = `${httpVersionMajor}.${httpVersionMinor}`;
   }

@@ -5,9 +5,10 @@
 import type { HeaderMap } from '../../../../http/headers.js';
 import type { HeaderMatch, HeaderSource, RetryPolicy } from '../../../../router/index.js';
 import type { UpstreamFailure, UpstreamResponse } from '../../../../upstream/conn-pool.js';
+import type { CancelSignal } from '../../../../upstream/cancellation.js';
 
 export type AttemptOutcome =
-  | { kind: 'response'; response: UpstreamResponse; serviceTimeMs: number; finish: () => void; signal: AbortSignal }
+  | { kind: 'response'; response: UpstreamResponse; serviceTimeMs: number; finish: () => void; signal: CancelSignal }
   | { kind: 'failure'; failure: UpstreamFailure; perTry: boolean }
   /** The stream ended first (downstream gone, max_stream_duration, idle_timeout): nothing to answer. */
   | { kind: 'cancelled' };
@@ -39,7 +40,7 @@ export function effectiveRetryPolicy(route: RetryPolicy | undefined, headers: He
     for (const h of RETRY_HEADERS) delete headers[h];
   }
   let policy = route;
-  if (trusted) {
+  if (trusted && RETRY_HEADERS.some((h) => headers[h] !== undefined)) {
     const on = [...tokens(headerText(headers, 'x-envoy-retry-on')), ...tokens(headerText(headers, 'x-envoy-retry-grpc-on'))];
     const max = headerText(headers, 'x-envoy-max-retries');
     const codes = tokens(headerText(headers, 'x-envoy-retriable-status-codes')).map(Number).filter((n) => Number.isInteger(n));

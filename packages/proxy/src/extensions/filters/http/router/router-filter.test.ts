@@ -8,8 +8,9 @@ import { UpstreamError, type ConnPool, type UpstreamRequest, type UpstreamRespon
 import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterCounters, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
 import { DEFAULT_ROUTER_CONFIG, type RouterConfig } from './router-config.js';
 import { createRouterFilter } from './router-filter.js';
+import type { CancelSignal } from '../../../../upstream/cancellation.js';
 
-type Answer = (signal: AbortSignal) => Promise<UpstreamResponse>;
+type Answer = (signal: CancelSignal) => Promise<UpstreamResponse>;
 
 const COUNTERS = ['upstream_rq_total', 'upstream_rq_retry', 'upstream_rq_retry_overflow', 'upstream_rq_pending_overflow', 'upstream_rq_timeout', 'upstream_cx_connect_fail', 'upstream_rq_rx_reset', 'upstream_rq_tx_reset', 'upstream_cx_destroy_local_with_active_rq', 'upstream_cx_total', 'upstream_cx_overflow'];
 

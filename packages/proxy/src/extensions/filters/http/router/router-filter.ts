@@ -13,8 +13,10 @@ import { applyHeaderMutations, isGrpcRequest, pathWithoutQuery, PREVIOUS_HOSTS, 
 import { destinationOf } from '../../../../listener/original-dst.js';
 import { forwardUpgrade } from '../../../../http/upgrade.js';
 import { poolFor, UpstreamError, type ConnPool, type PoolKey, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
+import { wholeBody } from '../../../../upstream/http1-connection.js';
 import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup, type CounterLike, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
 import { upstreamApplicationProtocols } from '../../../../upstream/application-protocols.js';
+import { Cancellation, type CancelSignal } from '../../../../upstream/cancellation.js';
 import { headerFormatInput } from './header-format-input.js';
 import { bodyStream, frameUpstreamBody, type BufferedBody } from './request-body.js';
 import { pacer } from './response-pacer.js';
@@ -41,6 +43,9 @@ function replyOverflow(ctx: RoutedStream, config: RouterConfig): void {
   if (!config.suppressEnvoyHeaders) ctx.responseHeaders['x-envoy-overloaded'] = 'true';
   ctx.sendLocalReply(503, OVERFLOW_BODY, 'UO');
 }
+
+/** A request without body: read whole, nothing to replay (never mutated). */
+const NO_BODY: BufferedBody = Object.freeze({ complete: true, chunks: Object.freeze([]) as unknown as Buffer[], size: 0 });
 
 /** Request bodies up to this size are buffered so that retries and mirrors can resend them. */
 const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -111,7 +116,7 @@ function autoHost(d: ForwardDecision, host: UpstreamHost): string | undefined {
  * mutations (RouteEntryImplBase::finalizePathHeader), so request_headers_to_remove cannot remove it.
  */
 function finalizeRequest(ctx: RoutedStream, d: ForwardDecision, headers: HeaderMap, host: UpstreamHost, config: RouterConfig): string {
-  applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers), hasFormats(d.requestHeaderMutations) ? headerFormatInput(ctx, headers, host) : undefined);
+  if (d.requestHeaderMutations.length > 0) applyHeaderMutations(d.requestHeaderMutations, mutableHeaders(headers), hasFormats(d.requestHeaderMutations) ? headerFormatInput(ctx, headers, host) : undefined);
   if (d.pathRewrite !== undefined && !config.suppressEnvoyHeaders) headers['x-envoy-original-path'] = ctx.path;
   const authority = autoHost(d, host) ?? d.hostRewrite ?? ctx.authority;
   if (d.appendXForwardedHost && authority !== ctx.authority && ctx.authority) {
@@ -166,7 +171,12 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     let buffered: BufferedBody;
     try {
       // A client that waits for 100 Continue sends no body before the upstream's 100: nothing to buffer, it streams.
-      buffered = ctx.expectContinue ? { complete: false, chunks: [], size: 0, rest: ctx.body } : await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
+      if (ctx.expectContinue) buffered = { complete: false, chunks: [], size: 0, rest: ctx.body };
+      // Most requests have no body at all: nothing to wait for.
+      else if ((ctx.body as { bodyless?: boolean }).bodyless === true) {
+        ctx.body.resume();
+        buffered = NO_BODY;
+      } else buffered = await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
     } catch {
       // The downstream reset while sending its body: there is nobody to answer.
       return;
@@ -179,16 +189,16 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     // The global timeout runs from here, where the request is complete (Envoy's onRequestComplete).
     const requestComplete = Date.now();
     const deadline = timeouts.globalMs > 0 ? requestComplete + timeouts.globalMs : Infinity;
-    const tried = new Set<UpstreamHost>();
+    // The hosts tried so far, kept only for a previous_hosts predicate.
+    const tried = retry?.retryHostPredicates.includes(PREVIOUS_HOSTS) ? new Set<UpstreamHost>() : undefined;
     let retriesLeft = retry ? retry.numRetries : 0;
     let authority = ctx.authority;
     // Envoy keys a host's pools by priority and by the ALPN list istio.alpn put in filter state.
     const key: PoolKey = { priority, alpn: upstreamApplicationProtocols(ctx) };
     for (let attempt = 0; ; attempt++) {
-      const usePrevious = retry?.retryHostPredicates.includes(PREVIOUS_HOSTS) ?? false;
       const host = cluster.chooseHost({
         ...(hash !== undefined ? { hash } : {}),
-        ...(usePrevious ? { previous: tried, maxAttempts: retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
+        ...(tried ? { previous: tried, maxAttempts: retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
         random,
         // Read only by ORIGINAL_DST clusters, so other requests never compute it.
         get originalDestination() {
@@ -212,7 +222,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
         setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timeoutOptions));
       }
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
-      tried.add(host);
+      tried?.add(host);
       const outcome = await attempt1(ctx, cluster, { host, pool: poolFor(host.pool, key), countCodes, dynamicStats: config.dynamicStats }, headers, path, authority, buffered, deadline, timeouts.perTryMs, retry, guard);
       if (outcome.kind === 'cancelled') return;
       const verdict = retryDecision(outcome, retry, retriesLeft, buffered.complete, deadline);
@@ -270,8 +280,8 @@ async function attempt1(
   const limit = Math.min(remaining, perTry);
   const idleMs = retry?.perTryIdleTimeoutMs;
   // Without a timer of its own the attempt ends only with the stream: the stream's signal is the attempt's.
-  const controller = Number.isFinite(limit) || (idleMs !== undefined && idleMs > 0) ? new AbortController() : undefined;
-  const signal = controller ? controller.signal : guard.signal;
+  const controller = Number.isFinite(limit) || (idleMs !== undefined && idleMs > 0) ? new Cancellation() : undefined;
+  const signal: CancelSignal = controller ?? guard.signal;
   let perTryFired = false;
   // The attempt's timer is the route's global timeout when that comes first: never retried, even when the
   // timer fires a millisecond before Date.now() reaches the deadline.
@@ -375,8 +385,10 @@ function respond(ctx: RoutedStream, cluster: UpstreamCluster, d: ForwardDecision
   const res = outcome.response;
   const out = downstreamResponseHeaders(res.headers);
   Object.assign(out, ctx.responseHeaders);
-  const format = hasFormats(d.responseHeaderMutations) ? headerFormatInput(ctx, sent.headers, sent.host, { status: res.status, headers: out }) : undefined;
-  applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out), format);
+  if (d.responseHeaderMutations.length > 0) {
+    const format = hasFormats(d.responseHeaderMutations) ? headerFormatInput(ctx, sent.headers, sent.host, { status: res.status, headers: out }) : undefined;
+    applyHeaderMutations(d.responseHeaderMutations, mutableHeaders(out), format);
+  }
   if (!sent.config.suppressEnvoyHeaders) out['x-envoy-upstream-service-time'] = String(outcome.serviceTimeMs);
   return pipeResponse(ctx, cluster, res, out, outcome, sent.guard);
 }
@@ -392,13 +404,24 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
     bump(cluster, 'upstream_rq_tx_reset');
     return false;
   }
+  // A response framed by its Content-Length that arrived whole before anyone read it (most small
+  // HTTP/1.1 responses) goes out in one end(), framed the same: no flowing stream, no 'data' and
+  // 'end' turns, nothing left to cancel.
+  const whole = ctx.faultResponseRateKbps || headers['content-length'] === undefined ? undefined : wholeBody(upstream);
+  if (whole !== undefined) {
+    outcome.finish();
+    guard.dispose();
+    sink.writeHead(res.status, headers);
+    sink.end(whole ?? undefined);
+    return false;
+  }
   sink.once('close', () => {
     if (upstream.readableEnded) return;
     outcome.finish();
     upstream.destroy();
     bump(cluster, 'upstream_rq_tx_reset');
   });
-  // A gRPC "trailers-only" response (status in the headers, no body) must stay one HEADERS frame
+  // A gRPC "trailers-only" response response (status in the headers, no body) must stay one HEADERS frame
   // with END_STREAM; sent as headers plus an empty body, a gRPC client reports INTERNAL.
   if (headers['grpc-status'] !== undefined && 'stream' in sink) {
     sink.stream.respond({ ...headers, ':status': res.status }, { endStream: true });
@@ -414,7 +437,6 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
     ctx.responseFlags.add(outcome.signal.aborted ? 'UT' : 'UC');
     sink.destroy();
   });
-  upstream.on('data', () => guard.touch());
   // Trailers (gRPC's grpc-status and grpc-message live there) are forwarded before the response
   // ends: HTTP/2 upstreams announce them with a 'trailers' event, HTTP/1.1 ones on the message.
   let trailers: Record<string, unknown> | undefined;
@@ -426,12 +448,43 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
     // Nothing is left to cancel: the guard lets go of the downstream (no abort when it closes).
     guard.dispose();
     const t = trailers ?? (upstream as Readable & { trailers?: Record<string, unknown> }).trailers;
-    const forwarded = t ? Object.fromEntries(Object.entries(t).filter(([k, v]) => !k.startsWith(':') && v !== undefined)) : {};
-    if (Object.keys(forwarded).length > 0 && !sink.writableEnded) sink.addTrailers(forwarded as Record<string, string>);
+    if (t) forwardTrailers(sink, t);
     if (!sink.writableEnded) sink.end();
   });
-  source.pipe(sink, { end: false });
+  if (source === upstream) forwardBody(upstream, sink, guard);
+  else {
+    upstream.on('data', () => guard.touch());
+    source.pipe(sink, { end: false });
+  }
   return true;
+}
+
+/** Trailers for the downstream, without pseudo-headers; none when nothing is left. */
+function forwardTrailers(sink: RoutedStream['response'], t: Record<string, unknown>): void {
+  const forwarded: Record<string, string> = {};
+  let any = false;
+  for (const k in t) {
+    const v = t[k];
+    if (v === undefined || k.charCodeAt(0) === 58 /* ':' */) continue;
+    forwarded[k] = v as string;
+    any = true;
+  }
+  if (any && !sink.writableEnded) sink.addTrailers(forwarded);
+}
+
+/**
+ * The response body to the downstream with backpressure, as pipe() would do it without pipe's
+ * per-stream listeners and state: the end, errors and a downstream close are handled by the caller.
+ */
+function forwardBody(upstream: Readable, sink: RoutedStream['response'], guard: StreamGuard): void {
+  const resume = () => upstream.resume();
+  upstream.on('data', (chunk: Buffer) => {
+    guard.touch();
+    if (!sink.write(chunk) && !sink.destroyed) {
+      upstream.pause();
+      sink.once('drain', resume);
+    }
+  });
 }
 
 /** Envoy appends `-shadow` to the host part, keeping any port: `web:8080` → `web-shadow:8080`. */
@@ -453,11 +506,11 @@ function mirror(deps: RouterFilterDeps, clusterName: string, ctx: RoutedStream, 
   const host = cluster?.chooseHost({ random: Math.random });
   if (!cluster || !host) return;
   const body = bodyStream({ chunks });
-  const controller = new AbortController();
+  const controller = new Cancellation();
   setTimeout(() => controller.abort(), 10_000).unref();
   // Shadow traffic is fire-and-forget: its response is read and dropped.
   host.pool
-    .request({ method: ctx.method, path, authority, headers: { ...headers } }, body, controller.signal)
+    .request({ method: ctx.method, path, authority, headers: { ...headers } }, body, controller)
     .then((r) => {
       if (countCodes) cluster.recordStatus(r.status);
       r.body.resume();

@@ -1,8 +1,9 @@
-// What ends a routed stream early, as one AbortSignal for every upstream attempt, pending
+// What ends a routed stream early, as one cancellation signal for every upstream attempt, pending
 // connection-pool wait and retry back-off: the downstream closing before its response completed
 // (Envoy resets the upstream stream and logs DC), the route's max_stream_duration (408, DT) and the
 // route's idle_timeout (408, SI; reset by activity in either direction).
 import type { RoutedStream } from '../../../../http/connection-manager.js';
+import { Cancellation, type CancelSignal } from '../../../../upstream/cancellation.js';
 
 export type StreamEnd = 'downstream-closed' | 'max-duration' | 'idle-timeout';
 
@@ -14,8 +15,8 @@ export interface StreamGuardOptions {
 }
 
 export class StreamGuard {
-  /** Made when first asked for: a stream that ends normally never aborts one (no DOMException per request). */
-  private controller: AbortController | undefined;
+  /** Made when first asked for; a Cancellation, not an AbortController (no EventTarget per request). */
+  private cancel: Cancellation | undefined;
   private reason: StreamEnd | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -40,10 +41,10 @@ export class StreamGuard {
     this.touch();
   }
 
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.reason && !this.controller.signal.aborted) this.controller.abort();
-    return this.controller.signal;
+  get signal(): CancelSignal {
+    const c = (this.cancel ??= new Cancellation());
+    if (this.reason) c.abort();
+    return c;
   }
 
   /** Why the stream ended early, once it has. */
@@ -76,7 +77,7 @@ export class StreamGuard {
   private end(why: StreamEnd): void {
     if (this.reason) return;
     this.reason = why;
-    this.controller?.abort();
+    this.cancel?.abort();
   }
 }
 
@@ -86,7 +87,7 @@ export function downstreamGone(sink: RoutedStream['response']): boolean {
 }
 
 /** Waits `ms`, or less if `signal` aborts first (retry back-off). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: CancelSignal): Promise<void> {
   if (signal.aborted || ms <= 0) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
