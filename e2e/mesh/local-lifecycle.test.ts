@@ -4,7 +4,8 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, leftovers, LocalMesh, SAMPLE } from './local-mesh.js';
+import { run } from '../src/workspace.js';
+import { eventually, freePort, leftovers, LocalMesh, SAMPLE, WEFTCTL } from './local-mesh.js';
 
 const isRoot = process.getuid?.() === 0;
 let tmp = '';
@@ -35,6 +36,11 @@ describe.skipIf(!isRoot)('weftctl local down and crash recovery (needs root)', (
   it('down from another process stops up, which exits 0, and nothing is left', async () => {
     const mesh = await newMesh('down');
     expect((await mesh.status()).pods.some((p) => p.deployment === 'status-board-v1' && !p.sidecar)).toBe(true);
+    // A second platform from another state dir is refused and leaves the running one alone.
+    const refused = await run(process.execPath, [WEFTCTL, 'local', 'up', '-f', manifests, '--images', join(SAMPLE, 'local-images.yaml'), '--ingress-port', '0', '--ingress-https-port', '0', '--ingress-tcp-port', '0', '--state-dir', join(tmp, 'second')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('another platform is running on this machine');
+    expect((await mesh.status()).ready).toBe(true);
     const r = await mesh.cli(['down']);
     expect(r.code, r.stderr).toBe(0);
     expect(await mesh.exited()).toBe(0);

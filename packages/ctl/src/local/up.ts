@@ -3,7 +3,7 @@
 // those sockets. When the node process ends (Ctrl-C, `down`, a failure or a crash) this process
 // removes whatever is left and checks that nothing remains.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { formatIssue } from '@weft/api';
 import type { CommandIO, Logger } from '@weft/base';
@@ -124,6 +124,13 @@ export async function up(s: UpSettings, io: CommandIO, logger: Logger, ctlMain: 
       for (const l of r.leftovers) io.stderr(`weftctl local: could not remove ${l}\n`);
       return 1;
     }
+  }
+
+  // The node's network namespace (and its bridge) is the machine's, whatever the state dir: a
+  // platform started from another state dir owns it, and cleaning up here would tear that one down.
+  if (existsSync(`/run/netns/${NODE_NETNS}`)) {
+    io.stderr(`weftctl local: another platform is running on this machine (network namespace ${NODE_NETNS} exists); stop it with \`weftctl local down --state-dir DIR\` (its state dir), or remove a stale one with \`ip netns del ${NODE_NETNS}\`\n`);
+    return 1;
   }
 
   const servers: { server: net.Server; hostAddress: string; port: number }[] = [];
