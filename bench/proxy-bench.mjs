@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:proxy [-- --quick]`: weft-proxy side by side with nginx, haproxy and
-// @fastify/http-proxy in front of one nginx upstream, all in this run, interleaved (issue #9).
+// @fastify/http-proxy in front of one nginx upstream, all in this run, interleaved (issue #9); then
+// peer (f), two sidecars on `weftctl local` against the same pods without them (lib/mesh-peer.mjs).
 // Prints medians and ratios, writes bench/results/<timestamp>.json. Not run by CI: never a timed assertion.
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,18 +10,20 @@ import { parseArgs } from 'node:util';
 import { fortio, h2load, wrk } from './lib/load.mjs';
 import { missingWeftBuilds, REPO_ROOT, startFastifyPeer, startWeftPeers } from './lib/node-peers.mjs';
 import { startHaproxyPeer, startNginxPeer, startUpstream } from './lib/nginx-peers.mjs';
+import { runMeshPeer } from './lib/mesh-peer.mjs';
 import { removeOnExit, stopAll, stopChildrenOnExit } from './lib/processes.mjs';
 import { machineBusy, watchForeign, watchTree } from './lib/proc-stats.mjs';
 import { extractSection } from './lib/pilot-render.mjs';
 import { renderMarkdown, renderText } from './lib/render.mjs';
-import { goals, PEERS, ratios, summarize } from './lib/summary.mjs';
+import { goals, PEERS, ratios, summarize, summarizeMesh } from './lib/summary.mjs';
 import { checkTools, toolVersions } from './lib/tools.mjs';
 
 const USAGE = `usage: npm run bench:proxy -- [options]
-  --quick             1 KB only, 1 run, short phases (under 2 minutes)
+  --quick             1 KB only, 1 run, short phases (about 2 minutes)
   --runs N            runs per peer (default 3; --quick 1)
   --sizes LIST        response bodies: 1k,64k (default; --quick 1k)
-  --peers LIST        subset of ${PEERS.join(',')} (direct is always measured)
+  --peers LIST        subset of ${PEERS.join(',')} (direct is always measured;
+                      mesh needs root, is 1 KB and fortio only, and runs after the others)
   --wrk-seconds N     wrk phase length (default 6; --quick 3)
   --fortio-seconds N  fortio phase length (default 6; --quick 5)
   --h2-seconds N      h2load phase length (default 4; --quick 2)
@@ -66,14 +69,16 @@ function options() {
   };
   const sizes = (values.sizes ?? (q ? '1k' : '1k,64k')).split(',');
   for (const s of sizes) if (!['1k', '64k'].includes(s)) throw new Error(`--sizes: unknown size ${s} (1k, 64k)`);
-  const peers = values.peers ? ['direct', ...values.peers.split(',').filter((p) => p !== 'direct')] : PEERS;
-  for (const p of peers) if (!PEERS.includes(p)) throw new Error(`--peers: unknown peer ${p} (${PEERS.join(', ')})`);
+  const listed = values.peers ? ['direct', ...values.peers.split(',').filter((p) => p !== 'direct')] : PEERS;
+  for (const p of listed) if (!PEERS.includes(p)) throw new Error(`--peers: unknown peer ${p} (${PEERS.join(', ')})`);
   if (!['auto', 'on', 'off'].includes(values.pin)) throw new Error('--pin must be auto, on or off');
   return {
     quick: q,
     runs: int(values.runs, q ? 1 : 3, 'runs'),
     sizes,
-    peers,
+    // The proxies in front of the upstream; peer (f) is measured apart (`mesh`).
+    peers: listed.filter((p) => p !== 'mesh'),
+    mesh: listed.includes('mesh'),
     wrkSeconds: int(values['wrk-seconds'], q ? 3 : 6, 'wrk-seconds'),
     fortioSeconds: int(values['fortio-seconds'], q ? 5 : 6, 'fortio-seconds'),
     h2Seconds: int(values['h2-seconds'], q ? 2 : 4, 'h2-seconds'),
@@ -192,7 +197,7 @@ async function measureAll(targets, o, pin, warnings) {
   return runs;
 }
 
-async function result(o, pin, runs, warnings, started, before) {
+async function result(o, pin, runs, mesh, warnings, started, before) {
   const summary = summarize(runs);
   return {
     meta: {
@@ -207,7 +212,8 @@ async function result(o, pin, runs, warnings, started, before) {
     runs,
     summary,
     ratios: ratios(summary),
-    goals: goals(summary, { generatorHasOwnCore: pin.generatorHasOwnCore, h2: o.h2 }),
+    ...(mesh ? { mesh } : {}),
+    goals: goals(summary, { generatorHasOwnCore: pin.generatorHasOwnCore, h2: o.h2 }, mesh),
     warnings,
   };
 }
@@ -236,7 +242,15 @@ async function main() {
     progress(`bench: warming up each peer for ${o.warmupSeconds} s`);
     for (const peer of o.peers) await wrk(`http://127.0.0.1:${targets[peer].port}/1k`, { seconds: o.warmupSeconds, connections: o.connections, threads: 1, cpus: pin.load });
     const runs = await measureAll(targets, o, pin, warnings);
-    const r = await result(o, pin, runs, warnings, started, { loadBefore, busyBefore });
+    let mesh;
+    if (o.mesh) {
+      // The platform gets the machine to itself: the other peers are done.
+      await stopAll();
+      mesh = await runMeshPeer(dir, o, pin.load, warnings, progress);
+      if (mesh.status === 'measured') mesh.summary = summarizeMesh(mesh.runs);
+      else warnings.push(`mesh (peer f) not measured: ${mesh.reason}`);
+    }
+    const r = await result(o, pin, runs, mesh, warnings, started, { loadBefore, busyBefore });
     const resultsDir = join(REPO_ROOT, 'bench', 'results');
     await mkdir(resultsDir, { recursive: true });
     const file = join(resultsDir, `${r.meta.date.replace(/[:.]/g, '-')}.json`);

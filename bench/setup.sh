@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `npm run bench:proxy` needs and the repository does not ship: wrk, nginx, haproxy and
-# h2load (Debian packages) and fortio (built with Go). As root. The packages' system services are
+# Installs what `npm run bench:proxy` needs and the repository does not ship: wrk, nginx, haproxy,
+# h2load, and ip and iptables for peer (f)'s pods (Debian packages) and fortio (built with Go). As root. The packages' system services are
 # left disabled and stopped: the bench runs each server with its own config on 127.0.0.1 ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ FORTIO_DIR=${FORTIO_DIR:-/var/cache/weft-peers/fortio}
 GO=${GO:-/usr/local/go/bin/go}
 
 missing=()
-for p in wrk nginx haproxy nghttp2-client; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in wrk nginx haproxy nghttp2-client iproute2 iptables; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   # policy-rc.d refuses every service start during this install (Debian starts nginx on :80 otherwise).

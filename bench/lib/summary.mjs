@@ -1,7 +1,10 @@
 // From raw per-run measurements to medians, ratios against the peers, and issue #9's goals.
 
-/** The peers, in table order; `direct` is the upstream itself (the latency baseline). */
-export const PEERS = ['direct', 'nginx', 'haproxy', 'fastify', 'weft-c1', 'weft-c2'];
+/**
+ * The peers, in table order; `direct` is the upstream itself (the latency baseline). `mesh` is peer
+ * (f), the two-sidecar topology on `weftctl local` (lib/mesh-peer.mjs), measured on its own after the others.
+ */
+export const PEERS = ['direct', 'nginx', 'haproxy', 'fastify', 'weft-c1', 'weft-c2', 'mesh'];
 
 export const PEER_LABELS = {
   direct: 'direct (upstream)',
@@ -68,6 +71,30 @@ export function summarize(runs) {
   return out;
 }
 
+/**
+ * Peer (f): medians per topology, and the mesh's added latency taken per run against that run's
+ * baseline (as summarize does against direct); the sidecars' CPU per 1,000 requests and peak RSS.
+ * @param {readonly any[]} runs one entry per (run, topology)
+ */
+export function summarizeMesh(runs) {
+  const of = (topology) => runs.filter((r) => r.topology === topology);
+  const stats = (list) => ({
+    runs: list.length,
+    p50: median(list.map((r) => r.fortio.p50)),
+    p90: median(list.map((r) => r.fortio.p90)),
+    p99: median(list.map((r) => r.fortio.p99)),
+    qps: median(list.map((r) => r.fortio.actualQps)),
+    errors: list.reduce((a, r) => a + r.fortio.errors, 0),
+  });
+  const baseline = new Map(of('baseline').map((r) => [r.run, r]));
+  const added = (p) => median(of('mesh').map((r) => (baseline.has(r.run) ? r.fortio[p] - baseline.get(r.run).fortio[p] : NaN)));
+  const sidecar = (role) => ({
+    cpuPer1k: median(of('mesh').map((r) => cpuPer1k(r.sidecars?.[role] ? { ...r.sidecars[role], requests: r.fortio.requests } : undefined))),
+    rssMb: max(of('mesh').map((r) => (r.sidecars?.[role]?.peakRssBytes ? r.sidecars[role].peakRssBytes / 2 ** 20 : NaN))),
+  });
+  return { baseline: stats(of('baseline')), mesh: stats(of('mesh')), addedP50: added('p50'), addedP90: added('p90'), addedP99: added('p99'), sidecars: { client: sidecar('client'), server: sidecar('server') } };
+}
+
 const ratio = (a, b) => (a !== null && a !== undefined && b ? a / b : null);
 
 /** weft-proxy against its peers, per size, from the medians. */
@@ -88,12 +115,22 @@ export function ratios(summary) {
   return out;
 }
 
+/** Peer (f)'s goal: added p90 and p99 together, or n/a with why it was not measured. */
+function meshGoal(mesh) {
+  const goal = 'two-sidecar topology adds ≤ 1.5 ms p90 and ≤ 2.5 ms p99';
+  if (!mesh) return { goal, value: null, unit: 'ms', check: () => false, na: 'not measured in this run (--peers without mesh)' };
+  if (mesh.status !== 'measured') return { goal, value: null, unit: 'ms', check: () => false, na: `not measured: ${mesh.reason}` };
+  const { addedP90: p90, addedP99: p99 } = mesh.summary;
+  return { goal, value: p90 === null || p99 === null ? null : { p90, p99 }, unit: 'ms', check: (v) => v.p90 <= 1.5 && v.p99 <= 2.5 };
+}
+
 /**
  * Issue #9's goals, each met, not met, or n/a (with why), judged on the 1 KB figures.
  * @param {Record<string, any>} summary
  * @param {{ generatorHasOwnCore: boolean, h2: boolean }} setup
+ * @param {any} [mesh] peer (f)'s result (`runMeshPeer` with its summary), absent when not asked for
  */
-export function goals(summary, setup) {
+export function goals(summary, setup, mesh) {
   const s = summary['1k'] ?? {};
   const c1 = s['weft-c1'] ?? {};
   const c2 = s['weft-c2'] ?? {};
@@ -111,7 +148,7 @@ export function goals(summary, setup) {
     },
     { goal: 'one proxy adds ≤ 0.5 ms p90 at 1,000 rps', value: c1.addedP90, unit: 'ms', check: (v) => v <= 0.5 },
     { goal: 'one proxy adds ≤ 1 ms p99 at 1,000 rps', value: c1.addedP99, unit: 'ms', check: (v) => v <= 1 },
-    { goal: 'two-sidecar topology adds ≤ 1.5 ms p90 and ≤ 2.5 ms p99', value: null, unit: '', check: () => false, na: 'peer (f) not built yet: it needs the local platform (pods, iptables capture)' },
+    meshGoal(mesh),
     { goal: '≤ 0.25 CPU-seconds per 1,000 requests at 1,000 rps', value: c1.cpuPer1k, unit: 's', check: (v) => v <= 0.25 },
     { goal: '≤ 80 MB RSS at 1,000 rps', value: c1.rssMb, unit: 'MB', check: (v) => v <= 80 },
     { goal: 'HTTP/2 through the proxy at least as fast as HTTP/1.1', value: ratio(c1.h2Rps, c1.rps), unit: '× (h2 / h1 rps)', check: (v) => v >= 1, na: setup.h2 ? undefined : 'HTTP/2 not measured in this run (--no-h2)' },

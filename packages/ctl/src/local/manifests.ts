@@ -1,43 +1,48 @@
 // Reads `-f` inputs for `weftctl local up|apply`: Kubernetes manifests (Namespace, ServiceAccount,
-// Service, Deployment) and Istio config, every document validated, every problem with its file,
-// line and field path. Nothing runs unless all of it is valid.
+// Service, Deployment, the `istio` mesh config ConfigMap) and Istio config, every document validated,
+// every problem with its file, line and field path. Nothing runs unless all of it is valid.
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { lookupKind, parseConfigYaml, validateDocuments, type IstioConfig, type Issue, type ParsedDocument, type PathSegment } from '@weft/api';
+import { lookupKind, parseConfigYaml, validateDocuments, type IstioConfig, type Issue, type MeshConfig, type ParsedDocument } from '@weft/api';
 import type { CommandIO } from '@weft/base';
 import { readInputs } from '../validate/inputs.js';
 import { IMAGE_MAP_FILE, lookupImage, parseImageMap, type ImageMap } from './image-map.js';
 import type { KubeObject } from './kube/kube-objects.js';
-import { isKubeKind, validateKubeObject } from './kube/kube-validate.js';
+import { isConfigMap, isKubeKind, MESH_CONFIG_MAP_KIND, validateKubeObject, validateMeshConfigMap, type ConfigMapIssue } from './kube/kube-validate.js';
+import { fileLineOf, meshConfigChanged, type MeshConfigMap } from './kube/mesh-config-map.js';
+import { pathSegments } from './kube/path-segments.js';
+
+/** The mesh config ConfigMap and where its data.mesh was read (for messages about it). */
+export interface MeshConfigInput {
+  readonly configMap: MeshConfigMap;
+  readonly at: Omit<Issue, 'path' | 'message'>;
+}
 
 export interface ManifestSet {
   readonly kube: readonly KubeObject[];
   readonly istio: readonly IstioConfig[];
+  /** The `istio` ConfigMap, when given (the last one wins, as with kubectl apply). */
+  readonly meshConfig?: MeshConfigInput;
   readonly errors: readonly Issue[];
   readonly warnings: readonly Issue[];
   /** Files read, in order. */
   readonly files: readonly string[];
 }
 
-/** `spec.template.spec.containers[0].image` → segments, for the YAML line lookup. */
-function segments(path: string): PathSegment[] {
-  const out: PathSegment[] = [];
-  for (const part of path.split('.')) {
-    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
-    if (!m) {
-      out.push(part);
-      continue;
-    }
-    if (m[1]) out.push(m[1]);
-    for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
-  }
-  return out;
+function locate(doc: ParsedDocument, kind: string, name: string | undefined, path: string): Omit<Issue, 'path' | 'message'> {
+  const line = doc.lineOf(pathSegments(path));
+  return { document: doc.index, kind, ...(name ? { name } : {}), ...(doc.source !== undefined ? { source: doc.source } : {}), ...(line !== undefined ? { line } : {}) };
 }
 
 function kubeIssues(doc: ParsedDocument, kind: string, name: string | undefined, issues: readonly { path: string; message: string }[]): Issue[] {
+  return issues.map((i) => ({ path: i.path, message: i.message, ...locate(doc, kind, name, i.path) }));
+}
+
+/** A problem inside data.mesh points at its own line when the text is a literal block below the key. */
+function configMapIssues(doc: ParsedDocument, text: string, name: string | undefined, issues: readonly ConfigMapIssue[]): Issue[] {
   return issues.map((i) => {
-    const line = doc.lineOf(segments(i.path));
-    return { path: i.path, message: i.message, document: doc.index, kind, ...(name ? { name } : {}), ...(doc.source !== undefined ? { source: doc.source } : {}), ...(line !== undefined ? { line } : {}) };
+    const issue = { path: i.path, message: i.message, ...locate(doc, 'ConfigMap', name, i.path) };
+    return i.textLine !== undefined && issue.line !== undefined ? { ...issue, line: fileLineOf(text, issue.line, i.textLine) } : issue;
   });
 }
 
@@ -55,6 +60,7 @@ export function validateManifestText(text: string, source: string, defaultNamesp
   const errors: Issue[] = [...parsed.errors];
   const warnings: Issue[] = [...parsed.warnings];
   const kube: KubeObject[] = [];
+  let meshConfig: MeshConfigInput | undefined;
   const istioDocs: ParsedDocument[] = [];
   for (const doc of parsed.documents) {
     const env = envelope(doc.value);
@@ -63,8 +69,13 @@ export function validateManifestText(text: string, source: string, defaultNamesp
       errors.push(...kubeIssues(doc, env.kind, env.name, r.errors));
       warnings.push(...kubeIssues(doc, env.kind, env.name, r.warnings));
       if (r.value) kube.push(r.value);
+    } else if (env && isConfigMap(env.apiVersion, env.kind)) {
+      const r = validateMeshConfigMap(doc.value, defaultNamespace);
+      errors.push(...configMapIssues(doc, text, env.name, r.errors));
+      warnings.push(...configMapIssues(doc, text, env.name, r.warnings));
+      if (r.value) meshConfig = { configMap: r.value, at: locate(doc, 'ConfigMap', env.name, 'data.mesh') };
     } else if (env && !env.apiVersion.split('/')[0]?.endsWith('istio.io')) {
-      errors.push(...kubeIssues(doc, env.kind, env.name, [{ path: 'kind', message: `${env.apiVersion} ${env.kind} is not run by weftctl local (Kubernetes kinds: Namespace, ServiceAccount, Service, Deployment; and Istio's kinds)` }]));
+      errors.push(...kubeIssues(doc, env.kind, env.name, [{ path: 'kind', message: `${env.apiVersion} ${env.kind} is not run by weftctl local (Kubernetes kinds: Namespace, ServiceAccount, Service, Deployment, ${MESH_CONFIG_MAP_KIND}; and Istio's kinds)` }]));
     } else {
       istioDocs.push(doc);
     }
@@ -77,7 +88,7 @@ export function validateManifestText(text: string, source: string, defaultNamesp
     if (info.ok && info.info.clusterScoped) return c;
     return c.metadata.namespace ? c : ({ ...c, metadata: { ...c.metadata, namespace: defaultNamespace } } as IstioConfig);
   });
-  return { kube, istio, errors, warnings };
+  return { kube, istio, ...(meshConfig ? { meshConfig } : {}), errors, warnings };
 }
 
 /** Reads and validates every input. A `local-images.yaml` among them is the image map, not a manifest. */
@@ -87,6 +98,7 @@ export async function loadManifests(names: readonly string[], io: CommandIO, def
   const warnings: Issue[] = [];
   const kube: KubeObject[] = [];
   const istio: IstioConfig[] = [];
+  let meshConfig: MeshConfigInput | undefined;
   const files: string[] = [];
   for (const input of inputs) {
     if (basename(input.source) === IMAGE_MAP_FILE) continue;
@@ -96,8 +108,9 @@ export async function loadManifests(names: readonly string[], io: CommandIO, def
     warnings.push(...r.warnings);
     kube.push(...r.kube);
     istio.push(...r.istio);
+    meshConfig = r.meshConfig ?? meshConfig;
   }
-  return { kube, istio, errors, warnings, files };
+  return { kube, istio, ...(meshConfig ? { meshConfig } : {}), errors, warnings, files };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -156,4 +169,17 @@ export function checkImages(set: Pick<ManifestSet, 'kube'>, maps: readonly Image
     });
   }
   return issues;
+}
+
+/**
+ * `apply` of the mesh ConfigMap: pilot-discovery reads --meshConfig once, at start (it does not watch
+ * the file), so only the mesh config it runs with may be applied again; a change needs a restart.
+ */
+export function checkMeshConfigUnchanged(applied: MeshConfigInput, running: MeshConfig): Issue | undefined {
+  if (!meshConfigChanged(running, applied.configMap.meshConfig)) return undefined;
+  return {
+    ...applied.at,
+    path: 'data.mesh',
+    message: 'the mesh config differs from the one Pilot runs with, and pilot-discovery reads it only at start: run `weftctl local down`, then `weftctl local up` with the changed ConfigMap (nothing was applied)',
+  };
 }

@@ -4,6 +4,7 @@
 // and on SIGINT/SIGTERM or `down` drains everything and exits. `up` then removes what is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@weft/base';
 import { LocalCluster, GATEWAY_NAME } from './cluster.js';
@@ -12,7 +13,8 @@ import { serveControl, type ApplyRequest, type ApplyResponse, type StatusReport 
 import type { ImageMap } from './image-map.js';
 import { IngressForwarder, type Published } from './ingress-forwarder.js';
 import { AddressPool, type Cidr } from './ipam.js';
-import { checkImages, validateManifestText, type ManifestSet } from './manifests.js';
+import { defaultPilotMesh } from './kube/mesh-config-map.js';
+import { checkImages, checkMeshConfigUnchanged, validateManifestText, type ManifestSet, type MeshConfigInput } from './manifests.js';
 import { NodeNetwork } from './node-network.js';
 import { PilotClient } from './pilot-client.js';
 import { PlatformState, statePaths } from './platform-state.js';
@@ -29,7 +31,7 @@ export interface NodeOptions {
   readonly imageMaps: readonly ImageMap[];
   readonly readCaps: readonly string[];
   readonly published: readonly Published[];
-  readonly initial: Pick<ManifestSet, 'kube' | 'istio'>;
+  readonly initial: Pick<ManifestSet, 'kube' | 'istio' | 'meshConfig'>;
   readonly timeoutMs: number;
   readonly logger: Logger;
   /** Human progress lines (stdout). */
@@ -43,9 +45,13 @@ interface PilotHandle {
   readonly log: NodeJS.WritableStream;
 }
 
-/** Starts pilot-discovery in this (the node's) namespace and resolves with the addresses it logged. */
-function startPilot(o: NodeOptions, nodeIp: string, configDir: string, logFile: string): Promise<PilotHandle> {
-  const child = spawn(o.binaries.node, [o.binaries.pilotDiscovery, 'discovery', '--configDir', configDir, '--grpcAddr', `${nodeIp}:15010`, '--httpAddr', `${nodeIp}:8080`, '--monitoringAddr', `${nodeIp}:15014`, '--domain', o.domain], {
+/**
+ * Starts pilot-discovery in this (the node's) namespace and resolves with the addresses it logged.
+ * `meshFile` is the istio ConfigMap's data.mesh; without it Pilot runs with Istio 1.3's defaults.
+ */
+function startPilot(o: NodeOptions, nodeIp: string, configDir: string, meshFile: string | undefined, logFile: string): Promise<PilotHandle> {
+  const args = [o.binaries.pilotDiscovery, 'discovery', '--configDir', configDir, ...(meshFile ? ['--meshConfig', meshFile] : []), '--grpcAddr', `${nodeIp}:15010`, '--httpAddr', `${nodeIp}:8080`, '--monitoringAddr', `${nodeIp}:15014`, '--domain', o.domain];
+  const child = spawn(o.binaries.node, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
@@ -93,8 +99,11 @@ export async function runNode(o: NodeOptions): Promise<number> {
   await network.setup();
   const config = new ConfigWriter(paths.pilotConfig);
   await config.init();
-  const pilot = await startPilot(o, nodeIp, paths.pilotConfig, join(paths.logs, 'pilot-discovery.log'));
-  o.say(`pilot-discovery: xDS ${pilot.grpc}, debug http://${pilot.http}/debug/`);
+  const initialMesh = o.initial.meshConfig?.configMap;
+  if (initialMesh) await writeFile(paths.pilotMesh, initialMesh.mesh, { mode: 0o644 });
+  const pilot = await startPilot(o, nodeIp, paths.pilotConfig, initialMesh ? paths.pilotMesh : undefined, join(paths.logs, 'pilot-discovery.log'));
+  o.say(`pilot-discovery: xDS ${pilot.grpc}, debug http://${pilot.http}/debug/${initialMesh ? `; mesh config from ConfigMap ${initialMesh.metadata.namespace}/${initialMesh.metadata.name}` : ''}`);
+  const runningMesh = initialMesh?.meshConfig ?? defaultPilotMesh();
   const pilotClient = new PilotClient(pilot.http);
   const cluster = new LocalCluster({
     nodeNetns: o.nodeNetns,
@@ -129,17 +138,24 @@ export async function runNode(o: NodeOptions): Promise<number> {
   const apply = async (req: ApplyRequest): Promise<ApplyResponse> => {
     const kube = [];
     const istio = [];
+    const meshes: MeshConfigInput[] = [];
     const errors: string[] = [];
     for (const f of req.files) {
       const r = validateManifestText(f.text, f.source, req.namespace);
       errors.push(...r.errors.map(formatIssue));
       kube.push(...r.kube);
       istio.push(...r.istio);
+      if (r.meshConfig) meshes.push(r.meshConfig);
     }
     errors.push(...checkImages({ kube }, o.imageMaps).map(formatIssue));
+    for (const m of meshes) {
+      const changed = checkMeshConfigUnchanged(m, runningMesh);
+      if (changed) errors.push(formatIssue(changed));
+    }
     if (errors.length > 0) return { ok: false, lines: [], errors };
     try {
       const { lines, generations } = await cluster.apply(kube, istio);
+      for (const m of meshes) lines.push(`configmap/${m.configMap.metadata.name} (${m.configMap.metadata.namespace}) unchanged`);
       if (req.wait) {
         await cluster.waitRollouts(req.timeoutMs, kube.filter((k) => k.kind === 'Deployment').map((k) => `Deployment/${k.metadata.namespace}/${k.metadata.name}`));
         const proxies = await cluster.waitPushed(generations, req.timeoutMs);

@@ -22,11 +22,13 @@ export interface PlatformStateData {
   published: string[];
 }
 
-export function statePaths(stateDir: string): { file: string; socket: string; pilotConfig: string; pods: string; logs: string } {
+export function statePaths(stateDir: string): { file: string; socket: string; pilotConfig: string; pilotMesh: string; pods: string; logs: string } {
   return {
     file: join(stateDir, 'state.json'),
     socket: join(stateDir, 'control.sock'),
     pilotConfig: join(stateDir, 'pilot-config'),
+    // Beside the config directory, not in it: Pilot watches that one for Istio config only.
+    pilotMesh: join(stateDir, 'pilot-mesh.yaml'),
     pods: join(stateDir, 'pods'),
     logs: join(stateDir, 'logs'),
   };

@@ -110,7 +110,7 @@ export async function up(s: UpSettings, io: CommandIO, logger: Logger, ctlMain: 
   }
   const inputs = await validateInputs(s, io);
   if (!inputs) return 1;
-  say(`validated ${inputs.set.kube.length + inputs.set.istio.length} objects from ${inputs.set.files.length} files`);
+  say(`validated ${inputs.set.kube.length + inputs.set.istio.length + (inputs.set.meshConfig ? 1 : 0)} objects from ${inputs.set.files.length} files`);
 
   const previous = readState(s.stateDir);
   if (previous && (alive(previous.outerPid) || alive(previous.innerPid))) {

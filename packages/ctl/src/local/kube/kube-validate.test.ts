@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isKubeKind, validateKubeObject } from './kube-validate.js';
+import { isConfigMap, isKubeKind, validateKubeObject, validateMeshConfigMap } from './kube-validate.js';
 
 const deployment = (patch?: (d: Record<string, any>) => void) => {
   const d: Record<string, any> = parse(`
@@ -93,5 +93,40 @@ describe('validateKubeObject', () => {
     expect(paths(validateKubeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }))).toContain('kind');
     expect(isKubeKind('apps/v1', 'Deployment')).toBe(true);
     expect(isKubeKind('networking.istio.io/v1alpha3', 'VirtualService')).toBe(false);
+  });
+});
+
+describe('validateMeshConfigMap', () => {
+  const configMap = (data: unknown, metadata: Record<string, unknown> = { name: 'istio', namespace: 'istio-system' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data });
+
+  it("takes Istio's istio ConfigMap: mesh as MeshConfig YAML, meshNetworks without networks", () => {
+    const r = validateMeshConfigMap(configMap({ mesh: 'accessLogFile: ""\nenableTracing: false\n', meshNetworks: 'networks: {}' }, { name: 'istio', namespace: 'istio-system', labels: { app: 'istio', release: 'istio' } }));
+    expect(r.errors).toEqual([]);
+    expect(r.value?.mesh).toBe('accessLogFile: ""\nenableTracing: false\n');
+    expect(r.value?.meshConfig).toMatchObject({ accessLogFile: '', enableTracing: false });
+    expect(validateMeshConfigMap(configMap({ mesh: '' }), 'istio-system').value?.meshConfig.accessLogFile).toBe('/dev/stdout');
+    expect(isConfigMap('v1', 'ConfigMap')).toBe(true);
+  });
+
+  it.each([
+    ['another name', configMap({ mesh: '' }, { name: 'istio-sidecar-injector', namespace: 'istio-system' }), 'metadata.name', 'the one ConfigMap it takes is'],
+    ['another namespace', configMap({ mesh: '' }, { name: 'istio', namespace: 'weather' }), 'metadata.namespace', 'istio in namespace istio-system'],
+    ['no namespace (the default one)', configMap({ mesh: '' }, { name: 'istio' }), 'metadata.namespace', 'ConfigMap default/istio'],
+    ['other keys', configMap({ mesh: '', values: '{}' }), 'data.values', 'holds mesh (MeshConfig YAML) and meshNetworks'],
+    ['no mesh', configMap({ meshNetworks: 'networks: {}' }), 'data.mesh', 'is required'],
+    ['no data', configMap(undefined), 'data', 'is required'],
+    ['mesh as a mapping', configMap({ mesh: { accessLogFile: '' } }), 'data.mesh', 'must be a string'],
+    ['binaryData', { ...configMap({ mesh: '' }), binaryData: {} }, 'binaryData', 'not supported'],
+    ['an invalid mesh config', configMap({ mesh: 'accessLogFile: ""\ndefaultConfig:\n  proxyAdminPort: 70000\n' }), 'data.mesh.defaultConfig.proxyAdminPort', 'port number 70000'],
+    ['declared networks', configMap({ mesh: '', meshNetworks: 'networks:\n  network1: {}\n' }), 'data.meshNetworks.networks', 'no --meshNetworks'],
+  ])('refuses %s at its path', (_what, raw, path, message) => {
+    const r = validateMeshConfigMap(raw);
+    expect(r.value).toBeUndefined();
+    expect(r.errors).toEqual([expect.objectContaining({ path, message: expect.stringContaining(message) })]);
+  });
+
+  it('gives the line inside the mesh text of a problem there', () => {
+    const r = validateMeshConfigMap(configMap({ mesh: 'accessLogFile: ""\nconnectTimeout: 31s\n' }));
+    expect(r.errors).toEqual([expect.objectContaining({ path: 'data.mesh.connectTimeout', textLine: 2 })]);
   });
 });

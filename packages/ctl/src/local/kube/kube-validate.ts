@@ -1,9 +1,10 @@
 // Validates the Kubernetes objects `weftctl local` runs (Namespace, ServiceAccount, Service,
-// Deployment) into typed values, collecting every problem with its field path. A field that would
-// change behaviour and is not implemented is refused, never dropped.
-import { IssueCollector, type ValidationResult } from '@weft/base';
+// Deployment, and Istio's mesh config ConfigMap) into typed values, collecting every problem with its
+// field path. A field that would change behaviour and is not implemented is refused, never dropped.
+import { IssueCollector, type Issue, type ValidationResult } from '@weft/base';
 import type { KubeContainer, KubeDeployment, KubeEnvVar, KubeMeta, KubeObject, KubeProbe, KubeService, KubeServicePort } from './kube-objects.js';
 import { dnsLabel, dnsSubdomain, int, isObject, list, mapping, onlyFields, port, portOrName, str, stringList, stringMap, type Json } from './kube-fields.js';
+import { checkMeshNetworks, MESH_CONFIG_MAP, parseMeshText, type MeshConfigMap, type TextIssue } from './mesh-config-map.js';
 
 /** The kinds (and their apiVersions) the local platform runs. */
 export const KUBE_KINDS: Readonly<Record<string, string>> = { Namespace: 'v1', ServiceAccount: 'v1', Service: 'v1', Deployment: 'apps/v1' };
@@ -263,7 +264,69 @@ export function validateKubeObject(raw: unknown, defaultNamespace = 'default'): 
       obj = deployment(raw, at, apiVersion, defaultNamespace);
       break;
     default:
-      at.at('kind').error(`kind ${kind} is not run by weftctl local (supported: ${Object.keys(KUBE_KINDS).join(', ')}, and Istio's kinds)`);
+      at.at('kind').error(`kind ${kind} is not run by weftctl local (supported: ${Object.keys(KUBE_KINDS).join(', ')}, ${MESH_CONFIG_MAP_KIND}, and Istio's kinds)`);
   }
   return at.errors.length === 0 && obj ? { value: obj, errors: [], warnings: at.warnings } : { errors: at.errors, warnings: at.warnings };
+}
+
+export function isConfigMap(apiVersion: string, kind: string): boolean {
+  return apiVersion === 'v1' && kind === 'ConfigMap';
+}
+
+/** How the one supported ConfigMap is named in messages. */
+export const MESH_CONFIG_MAP_KIND = `ConfigMap ${MESH_CONFIG_MAP.name} in ${MESH_CONFIG_MAP.namespace} (the mesh config)`;
+
+/** A problem in the mesh ConfigMap; `textLine` is its 1-based line inside the data value's text, when known. */
+export interface ConfigMapIssue extends Issue {
+  readonly textLine?: number;
+}
+
+export interface ConfigMapValidation {
+  readonly value?: MeshConfigMap;
+  readonly errors: readonly ConfigMapIssue[];
+  readonly warnings: readonly ConfigMapIssue[];
+}
+
+function underKey(at: IssueCollector, issues: readonly TextIssue[]): ConfigMapIssue[] {
+  return issues.map((i) => ({ path: i.path === '' ? at.path : `${at.path}.${i.path}`, message: i.message, ...(i.line !== undefined ? { textLine: i.line } : {}) }));
+}
+
+/**
+ * Validates a v1 ConfigMap: only Istio's `istio` in `istio-system` is taken, with its `mesh` key
+ * (MeshConfig YAML, checked as pilot-discovery checks --meshConfig) and an optional `meshNetworks`
+ * that declares no networks. Every other ConfigMap is refused, naming the supported one.
+ */
+export function validateMeshConfigMap(raw: unknown, defaultNamespace = 'default'): ConfigMapValidation {
+  const at = new IssueCollector();
+  if (!isObject(raw)) {
+    at.error('an object must be a mapping');
+    return { errors: at.errors, warnings: at.warnings };
+  }
+  onlyFields(raw, at, ['apiVersion', 'kind', 'metadata', 'data']);
+  const metadata = meta(raw['metadata'], at.at('metadata'), true, defaultNamespace);
+  if (metadata.name && (metadata.name !== MESH_CONFIG_MAP.name || metadata.namespace !== MESH_CONFIG_MAP.namespace)) {
+    at.at('metadata', metadata.name !== MESH_CONFIG_MAP.name ? 'name' : 'namespace').error(`ConfigMap ${metadata.namespace}/${metadata.name} is not run by weftctl local: the one ConfigMap it takes is Istio's mesh config, ${MESH_CONFIG_MAP.name} in namespace ${MESH_CONFIG_MAP.namespace} (key mesh)`);
+    return { errors: at.errors, warnings: at.warnings };
+  }
+  const da = at.at('data');
+  const data = mapping(raw['data'], da, true) ?? {};
+  for (const key of Object.keys(data)) {
+    if (key !== 'mesh' && key !== 'meshNetworks') da.at(key).error(`key "${key}" is not supported: the ${MESH_CONFIG_MAP.name} ConfigMap holds mesh (MeshConfig YAML) and meshNetworks`);
+  }
+  const texts: ConfigMapIssue[] = [];
+  let parsed: ReturnType<typeof parseMeshText> | undefined;
+  const rawMesh = data['mesh'];
+  if (isObject(rawMesh)) da.at('mesh').error('must be a string: the MeshConfig YAML as text (`mesh: |-` with the config indented below it), got a mapping');
+  // An empty mesh is Istio 1.3's defaults, as for Pilot given an empty --meshConfig file.
+  const mesh = rawMesh === '' ? '' : isObject(rawMesh) || raw['data'] === undefined ? undefined : str(rawMesh, da.at('mesh'), true);
+  if (mesh !== undefined) {
+    parsed = parseMeshText(mesh);
+    texts.push(...underKey(da.at('mesh'), parsed.errors));
+  }
+  const networks = data['meshNetworks'] === '' ? undefined : str(data['meshNetworks'], da.at('meshNetworks'));
+  if (networks !== undefined) texts.push(...underKey(da.at('meshNetworks'), checkMeshNetworks(networks)));
+  const errors = [...at.errors, ...texts];
+  const warnings = [...at.warnings, ...underKey(da.at('mesh'), parsed?.warnings ?? [])];
+  if (errors.length > 0 || mesh === undefined || !parsed?.meshConfig) return { errors, warnings };
+  return { value: { kind: 'ConfigMap', metadata, mesh, meshConfig: parsed.meshConfig }, errors, warnings };
 }
