@@ -1,6 +1,7 @@
 // The admin API (Envoy's :15000): /ready, /server_info, /stats, /stats/prometheus, /config_dump,
-// /clusters, /listeners, /quitquitquit, /healthcheck/fail|ok, /drain_listeners, /logging.
+// /clusters, /listeners, /memory, /quitquitquit, /healthcheck/fail|ok, /drain_listeners, /logging.
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import type { DrainListenersRequest } from '../listener/listener-manager.js';
 
@@ -85,6 +86,8 @@ export class AdminServer {
         return url.searchParams.get('format') === 'json' ? json(this.h.clustersJson()) : send(200, this.h.clustersText());
       case '/listeners':
         return json(this.h.listeners());
+      case '/memory':
+        return json(memory());
       case '/quitquitquit':
         send(200, 'OK\n');
         return this.h.quit();
@@ -104,9 +107,28 @@ export class AdminServer {
         return send(200, `active loggers:\n  weft-proxy: ${this.h.logLevel()}\n`);
       }
       case '/':
-        return send(200, ['/ready', '/server_info', '/stats', '/stats/prometheus', '/config_dump', '/clusters', '/listeners', '/quitquitquit', '/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/logging'].join('\n') + '\n');
+        return send(200, ['/ready', '/server_info', '/stats', '/stats/prometheus', '/config_dump', '/clusters', '/listeners', '/memory', '/quitquitquit', '/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/logging'].join('\n') + '\n');
       default:
         return send(404, `invalid path. admin commands are: / for the list\n`);
     }
   }
+}
+
+/**
+ * Envoy's /memory (admin.v3.Memory, uint64 fields as JSON strings), for this process: `allocated`
+ * is the JavaScript heap in use plus memory outside it (Buffers), `heap_size` the heap V8 holds,
+ * `pageheap_free` the part of it not in use, `total_physical_bytes` the resident set; tcmalloc's
+ * `pageheap_unmapped` and `total_thread_cache` have no counterpart and are 0.
+ */
+function memory(): Record<string, string> {
+  const m = process.memoryUsage();
+  const heap = v8.getHeapStatistics();
+  return {
+    allocated: String(m.heapUsed + m.external),
+    heap_size: String(heap.total_heap_size),
+    pageheap_unmapped: '0',
+    pageheap_free: String(Math.max(0, heap.total_heap_size - heap.used_heap_size)),
+    total_thread_cache: '0',
+    total_physical_bytes: String(m.rss),
+  };
 }

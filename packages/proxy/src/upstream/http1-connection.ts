@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { headersFromRaw, type HeaderObject } from '../http/h1/header-block.js';
-import { createParser, HTTPParser, isParseError, kOnBody, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, type ParseError, type Parser } from '../http/h1/llhttp.js';
+import { consumeSocket, createParser, HTTPParser, isParseError, kOnBody, kOnExecute, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, setReading, type ParseError, type Parser } from '../http/h1/llhttp.js';
 import { classify, UpstreamError, type UpstreamFailure, type UpstreamResponse } from './pool-types.js';
 import type { CancelSignal } from './cancellation.js';
 
@@ -97,6 +97,13 @@ export class Http1Connection {
   // The exchange in flight (busy), reset when it ends.
   busy = false;
   private resolve: ((r: UpstreamResponse) => void) | undefined;
+  /**
+   * A response head parsed but not handed over yet: it goes to the router once llhttp has taken the
+   * whole read (the callbacks of a consumed socket may run microtasks in between), so that a small
+   * response is whole by the time the router looks at its body.
+   */
+  private headReady: UpstreamResponse | undefined;
+  private deliver: ((r: UpstreamResponse) => void) | undefined;
   private reject: ((e: Error) => void) | undefined;
   private signal: CancelSignal | undefined;
   private holdsUnit = false;
@@ -119,6 +126,8 @@ export class Http1Connection {
   private stray: string | undefined;
   /** The socket is paused because the response body's consumer is behind. */
   private readPaused = false;
+  /** llhttp reads the socket's handle itself (no JS Buffer, 'data' or stream turn per read). */
+  private consumed = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -134,10 +143,14 @@ export class Http1Connection {
     this.parser[kOnHeadersComplete] = onHeadersComplete;
     this.parser[kOnBody] = onBody;
     this.parser[kOnMessageComplete] = onMessageComplete;
+    this.parser[kOnExecute] = onExecute;
     this.connectTimer = setTimeout(onConnectTimeout, connectTimeoutMs, this);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       clearTimeout(this.connectTimer);
+      // From the first response byte on, the parser reads the handle; 'end', errors and close still
+      // come through the socket. (A TLS socket's handle may not allow it: then 'data' feeds the parser.)
+      this.consumed = consumeSocket(this.parser, socket);
     });
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('end', () => this.onEnd());
@@ -258,13 +271,22 @@ export class Http1Connection {
       this.socket.destroy();
       return;
     }
-    const r = this.parser.execute(d);
+    this.parsed(this.parser.execute(d));
+  }
+
+  /** After llhttp ran over a read, from 'data' or from the handle it consumes. */
+  parsed(r: number | ParseError): void {
+    if (!this.busy || this.closed) {
+      this.socket.destroy();
+      return;
+    }
     if (isParseError(r)) this.fail('reset', parseFailure(r));
     else this.afterParse();
   }
 
   /** After llhttp has taken a buffer: an exchange whose response is complete ends. */
   private afterParse(): void {
+    this.deliverHead();
     if (this.stray) return this.fail('reset', new Error(this.stray));
     if (!this.responseDone) return;
     // Reused only when llhttp says keep-alive and the request went out whole (a response that came
@@ -303,6 +325,8 @@ export class Http1Connection {
    */
   fail(failure: UpstreamFailure, e: Error): void {
     if (!this.busy) return;
+    // A head already parsed is the router's: the failure reaches it as the body's error.
+    this.deliverHead();
     const reject = this.reject;
     if (reject) {
       this.resolve = this.reject = undefined;
@@ -319,6 +343,15 @@ export class Http1Connection {
     this.endExchange(false);
   }
 
+  private deliverHead(): void {
+    const head = this.headReady;
+    const deliver = this.deliver;
+    if (!head || !deliver) return;
+    this.headReady = undefined;
+    this.deliver = undefined;
+    deliver(head);
+  }
+
   /** The router destroyed the body before its end (Envoy resets the stream): the connection closes. */
   bodyDestroyed(): void {
     this.fail('reset', new Error('response body destroyed'));
@@ -327,10 +360,11 @@ export class Http1Connection {
   resumeReading(): void {
     if (!this.readPaused) return;
     this.readPaused = false;
-    this.socket.resume();
+    setReading(this.socket, this.consumed, true);
   }
 
   private endExchange(reusable: boolean): void {
+    this.deliverHead();
     this.detachBody();
     this.uncork();
     this.signal?.removeEventListener('abort', this);
@@ -384,7 +418,8 @@ export class Http1Connection {
     const body = new ResponseBody(this);
     this.response = body;
     this.resolve = this.reject = undefined;
-    resolve({ status, headers: headersFromRaw(headers), body });
+    this.headReady = { status, headers: headersFromRaw(headers), body };
+    this.deliver = resolve;
     return this.out?.noResponseBody ? 1 : 0;
   }
 
@@ -392,7 +427,7 @@ export class Http1Connection {
     const body = this.response;
     if (body?.conn === this && !body.push(b) && !this.readPaused) {
       this.readPaused = true;
-      this.socket.pause();
+      setReading(this.socket, this.consumed, false);
     }
   }
 
@@ -442,6 +477,10 @@ function onBody(this: OwnedParser, b: Buffer): void {
 
 function onMessageComplete(this: OwnedParser): void {
   this.conn.messageComplete();
+}
+
+function onExecute(this: OwnedParser, r: number | ParseError): void {
+  this.conn.parsed(r);
 }
 
 function onConnectTimeout(conn: Http1Connection): void {

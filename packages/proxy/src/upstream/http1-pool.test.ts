@@ -6,6 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from './circuit-breaker.js';
+import { wholeBody } from './http1-connection.js';
 import { Http1Pool } from './http1-pool.js';
 import { poolCounters, type PoolLimits, type UpstreamRequest, type UpstreamResponse } from './pool-types.js';
 
@@ -288,6 +289,24 @@ describe('Http1Pool request bodies', () => {
     let continued = 0;
     expect(await exchange(pool, { onContinue: () => continued++ })).toMatchObject({ status: 200, body: 'final' });
     expect(continued).toBe(0);
+  });
+});
+
+describe('Http1Pool response delivery', () => {
+  it('hands over a response that came in one read whole: its body can be taken at once (wholeBody)', async () => {
+    const up = await rawUpstream((socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello'));
+    const pool = makePool(up.port);
+    const res = await send(pool);
+    expect(res.status).toBe(200);
+    expect(wholeBody(res.body)?.toString()).toBe('hello');
+    // A body still arriving is not whole.
+    const slow = await rawUpstream((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello');
+      setTimeout(() => socket.write('world'), 50);
+    });
+    const partial = await send(makePool(slow.port));
+    expect(wholeBody(partial.body)).toBeUndefined();
+    expect(await text(partial)).toBe('helloworld');
   });
 });
 

@@ -89,6 +89,24 @@ describe('Http1ServerCodec', () => {
     expect(c.socket.destroyed).toBe(false);
   });
 
+  it('hands a request that arrived in one read to onRequest complete, with or without a body', async () => {
+    const atStart: { url: string; complete: boolean; bodyless: boolean }[] = [];
+    const { port } = await serve((req, res) => {
+      atStart.push({ url: req.url, complete: req.complete, bodyless: req.bodyless });
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    const c = await connect(port);
+    c.socket.write('GET /get HTTP/1.1\r\nHost: h\r\n\r\n');
+    await c.until((d) => count(d, 'ok') === 1);
+    c.socket.write('POST /post HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc');
+    await c.until((d) => count(d, 'ok') === 2);
+    expect(atStart).toEqual([
+      { url: '/get', complete: true, bodyless: true },
+      { url: '/post', complete: true, bodyless: false },
+    ]);
+  });
+
   it('answers pipelined requests one at a time, in order, the next only after the response before it', async () => {
     let active = 0;
     let maxActive = 0;

@@ -126,6 +126,12 @@ class Http1Connection {
   private readonly waiting: Http1ServerResponse[] = [];
   /** The request whose body the parser is reading (it may be a waiting one). */
   private reading: Http1ServerRequest | undefined;
+  /**
+   * The active request, handed to onRequest once llhttp has taken the whole read it came in (the
+   * callbacks of a consumed socket may run microtasks in between): a request that arrived whole is
+   * complete, bodyless or not, when it is routed.
+   */
+  private toStart: Http1ServerResponse | undefined;
   /** A head that came in parts (kOnHeaders). */
   private partialHeaders: string[] = [];
   private partialUrl = '';
@@ -208,8 +214,11 @@ class Http1Connection {
     }
     this.reading = req;
     const res = new Http1ServerResponse(this, this.socket, req, keepAlive);
-    if (this.active === undefined) this.dispatch(res);
-    else {
+    if (this.active === undefined) {
+      this.active = res;
+      this.idleSince = 0;
+      this.toStart = res;
+    } else {
       this.waiting.push(res);
       this.pauseFor('pipeline');
     }
@@ -239,6 +248,11 @@ class Http1Connection {
 
   /** After the parser ran over a read: a parse error closes; an upgrade leaves with the socket. */
   private afterExecute(ret: number | ParseError, data: Buffer | undefined): void {
+    const start = this.toStart;
+    if (start) {
+      this.toStart = undefined;
+      if (!this.socket.destroyed) this.dispatch(start);
+    }
     if (isParseError(ret)) {
       this.fail(ret.code);
       return;
@@ -357,6 +371,7 @@ class Http1Connection {
   closed(): void {
     this.idleSince = 0;
     this.headStartedAt = 0;
+    this.toStart = undefined;
     const open = this.active ? [this.active, ...this.waiting] : [...this.waiting];
     this.active = undefined;
     this.waiting.length = 0;

@@ -32,7 +32,8 @@ export class StreamGuard {
     private readonly ctx: RoutedStream,
     private readonly options: StreamGuardOptions,
   ) {
-    ctx.response.once('close', this.onClose);
+    // Removed in dispose(), which onClose calls too: no once() wrapper per stream.
+    ctx.response.on('close', this.onClose);
     if (downstreamGone(ctx.response)) this.end('downstream-closed');
     const max = options.maxStreamDurationMs;
     if (max !== undefined && max > 0) {
