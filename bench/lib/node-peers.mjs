@@ -11,9 +11,16 @@ const FASTIFY_PEER = fileURLToPath(new URL('../peers/fastify-proxy.mjs', import.
 const PILOT_BIN = join(REPO_ROOT, 'packages', 'pilot', 'bin', 'pilot-discovery.js');
 const PROXY_BIN = join(REPO_ROOT, 'packages', 'proxy', 'bin', 'weft-proxy.js');
 
+/** pilot-agent's PROXY_NODE_FLAGS, from its build (`npm run bench:proxy` builds it). */
+async function proxyNodeFlags() {
+  const launch = join(REPO_ROOT, 'packages', 'pilot-agent', 'dist', 'proxy', 'proxy-launch.js');
+  if (!existsSync(launch)) throw new Error('pilot-agent is not built: run `npx nx run pilot-agent:build` (npm run bench:proxy does)');
+  return (await import(launch)).PROXY_NODE_FLAGS;
+}
+
 /** The built programs the weft peers need (`npx nx run proxy:build` and `pilot:build`). */
 export function missingWeftBuilds() {
-  return ['pilot', 'proxy'].filter((pkg) => !existsSync(join(REPO_ROOT, 'packages', pkg, 'dist', 'main.js')));
+  return ['pilot', 'proxy', 'pilot-agent'].filter((pkg) => !existsSync(join(REPO_ROOT, 'packages', pkg, 'dist', 'main.js')));
 }
 
 /**
@@ -135,7 +142,8 @@ export async function startWeftPeers(dir, upstreamPort, proxies, { nodeArgs = []
   for (const g of gateways) {
     const bootstrap = join(dir, `${g.label}.bootstrap.json`);
     await writeFile(bootstrap, gatewayBootstrap(g.label, grpc, g.adminPort));
-    const server = startServer(g.name, process.execPath, [...nodeArgs, PROXY_BIN, '-c', bootstrap, '--concurrency', String(g.concurrency), '--drain-time-s=1'], { cpus: g.cpus });
+    // The node flags pilot-agent starts weft-proxy with (a sidecar or gateway runs with them).
+    const server = startServer(g.name, process.execPath, [...(await proxyNodeFlags()), ...nodeArgs, PROXY_BIN, '-c', bootstrap, '--concurrency', String(g.concurrency), '--drain-time-s=1'], { cpus: g.cpus });
     peers.push({ server, port: g.port, h2Port: g.port, adminPort: g.adminPort, name: g.name });
   }
   for (const p of peers) await served(p.name, p.port, p.server);

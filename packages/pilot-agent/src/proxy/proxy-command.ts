@@ -114,7 +114,7 @@ export const proxyCommand: Command<typeof proxyFlags> = {
       return 1;
     }
     const help = await readProxyHelp(found.command);
-    if (help === undefined) log.warn({ proxy: found.command.prefix[0] ?? found.command.file }, 'cannot read the proxy --help; passing only the baseline flags');
+    if (help === undefined) log.warn({ proxy: found.command.prefix.at(-1) ?? found.command.file }, 'cannot read the proxy --help; passing only the baseline flags');
     const accepted = help === undefined ? BASELINE_FLAGS : advertisedFlags(help);
     const sds = { socketPath: socket.path, registry: loadProtoRegistry() };
     return new ProxyAgent({ config, bootstrap: built.bootstrap, command: found.command, accepted, logger, sds }).run();

@@ -7,7 +7,7 @@ const ENVOY = new Set(['config-path', 'restart-epoch', 'drain-time-s', 'parent-s
 
 describe('proxy launch', () => {
   it('runs a .js proxy with node and anything else directly', () => {
-    expect(proxyCommand('/r/packages/proxy/bin/weft-proxy.js', '/usr/bin/node')).toEqual({ file: '/usr/bin/node', prefix: ['/r/packages/proxy/bin/weft-proxy.js'] });
+    expect(proxyCommand('/r/packages/proxy/bin/weft-proxy.js', '/usr/bin/node')).toEqual({ file: '/usr/bin/node', prefix: ['--max-semi-space-size=4', '/r/packages/proxy/bin/weft-proxy.js'] });
     expect(proxyCommand('/usr/local/bin/weft-proxy', '/usr/bin/node')).toEqual({ file: '/usr/local/bin/weft-proxy', prefix: [] });
   });
 
