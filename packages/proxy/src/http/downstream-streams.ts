@@ -208,10 +208,10 @@ export class Http2Response extends EventEmitter implements MeteredResponse {
   private respond(endStream: boolean, waitForTrailers: boolean): void {
     this.responded = true;
     if (this.stream.headersSent) return; // a trailers-only response sent on the stream directly
-    const headers: OutgoingHeaders = { ...this.given, ':status': this.statusCode };
-    delete headers['connection'];
-    delete headers['transfer-encoding'];
-    delete headers['keep-alive'];
+    // Copied without HTTP/1.1's connection headers (no delete: it would make the object a slow dictionary for node:http2).
+    const headers: OutgoingHeaders = { ':status': this.statusCode };
+    const given = this.given;
+    for (const k in given) if (k !== 'connection' && k !== 'transfer-encoding' && k !== 'keep-alive') headers[k] = given[k];
     if (waitForTrailers) this.stream.once('wantTrailers', () => this.stream.sendTrailers((this.trailers ?? {}) as http2.OutgoingHttpHeaders));
     this.stream.respond(headers as http2.OutgoingHttpHeaders, { endStream, waitForTrailers });
   }
