@@ -133,6 +133,7 @@ export class HostPools implements ConnPool {
 
   /** The pool for `key`; a host that is draining or closed still answers, with a pool that is too. */
   for(key: PoolKey): ConnPool {
+    if (key === DEFAULT_POOL_KEY) return this.base;
     const k = this.keyOf(key);
     let pool = this.pools.get(k);
     if (!pool) {

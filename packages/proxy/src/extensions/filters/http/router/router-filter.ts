@@ -12,9 +12,9 @@ import type { FilterStatus, HttpFilter } from '../../../../http/http-filter.js';
 import { applyHeaderMutations, isGrpcRequest, pathWithoutQuery, PREVIOUS_HOSTS, type ForwardDecision, type HeaderMutation, type RetryPolicy } from '../../../../router/index.js';
 import { destinationOf } from '../../../../listener/original-dst.js';
 import { forwardUpgrade } from '../../../../http/upgrade.js';
-import { poolFor, UpstreamError, type ConnPool, type PoolKey, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
+import { DEFAULT_POOL_KEY, poolFor, UpstreamError, type ConnPool, type PoolKey, type UpstreamResponse } from '../../../../upstream/conn-pool.js';
 import { wholeBody } from '../../../../upstream/http1-connection.js';
-import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup, type CounterLike, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
+import { LOCAL_ORIGIN_FAILURE, LOCAL_ORIGIN_TIMEOUT, type ClusterLookup, type CounterLike, type HostChoice, type OriginalDestination, type UpstreamCluster, type UpstreamHost } from '../../../../upstream/upstream-cluster.js';
 import { upstreamApplicationProtocols } from '../../../../upstream/application-protocols.js';
 import { Cancellation, type CancelSignal } from '../../../../upstream/cancellation.js';
 import { headerFormatInput } from './header-format-input.js';
@@ -81,6 +81,45 @@ export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
       return 'stop';
     },
   };
+}
+
+function noop(): void {
+  // An attempt without timers has nothing to finish.
+}
+
+/** What the router's timeout headers follow from its config, made once per config. */
+const TIMEOUT_OPTIONS = new WeakMap<RouterConfig, { respectExpectedRqTimeout: boolean; setExpectedRqTimeout: boolean }>();
+
+function timeoutOptions(config: RouterConfig): { respectExpectedRqTimeout: boolean; setExpectedRqTimeout: boolean } {
+  let o = TIMEOUT_OPTIONS.get(config);
+  if (!o) TIMEOUT_OPTIONS.set(config, (o = { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders }));
+  return o;
+}
+
+/** The host choice of a stream's attempts: one object for all of them; the original destination is read only by ORIGINAL_DST clusters. */
+class AttemptChoice implements HostChoice {
+  readonly hash?: bigint;
+  readonly previous?: ReadonlySet<UpstreamHost>;
+  readonly maxAttempts?: number;
+
+  constructor(
+    private readonly ctx: RoutedStream,
+    readonly random: () => number,
+    hash: bigint | undefined,
+    previous: ReadonlySet<UpstreamHost> | undefined,
+    maxAttempts: number,
+  ) {
+    if (hash !== undefined) this.hash = hash;
+    if (previous) {
+      this.previous = previous;
+      this.maxAttempts = maxAttempts;
+    }
+  }
+
+  get originalDestination(): OriginalDestination | undefined {
+    const socket = this.ctx.response.socket;
+    return socket ? destinationOf(socket) : undefined;
+  }
 }
 
 /** A counter Envoy has that the cluster may not declare (bumped only when it does). */
@@ -164,8 +203,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     if (ctx.internalRequest !== true) for (const h of d.internalOnlyHeaders) delete headers[h];
     const retry = effectiveRetryPolicy(d.retry, headers, trusted, ctx.head);
     const grpc = isGrpcRequest(ctx.head);
-    const timeoutOptions = { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders };
-    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, timeoutOptions);
+    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, timeoutOptions(config));
     // dynamic_stats and suppress_grpc_request_failure_code_stats: whether responses charge upstream_rq_<code>.
     const countCodes = config.dynamicStats && !(grpc && config.suppressGrpcRequestFailureCodeStats);
     let buffered: BufferedBody;
@@ -173,10 +211,8 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
       // A client that waits for 100 Continue sends no body before the upstream's 100: nothing to buffer, it streams.
       if (ctx.expectContinue) buffered = { complete: false, chunks: [], size: 0, rest: ctx.body };
       // Most requests have no body at all: nothing to wait for.
-      else if ((ctx.body as { bodyless?: boolean }).bodyless === true) {
-        ctx.body.resume();
-        buffered = NO_BODY;
-      } else buffered = await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
+      else if ((ctx.body as { bodyless?: boolean }).bodyless === true) buffered = NO_BODY;
+      else buffered = await bufferBody(ctx.body, RETRY_BUFFER_LIMIT, () => guard.touch());
     } catch {
       // The downstream reset while sending its body: there is nobody to answer.
       return;
@@ -194,18 +230,11 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     let retriesLeft = retry ? retry.numRetries : 0;
     let authority = ctx.authority;
     // Envoy keys a host's pools by priority and by the ALPN list istio.alpn put in filter state.
-    const key: PoolKey = { priority, alpn: upstreamApplicationProtocols(ctx) };
+    const alpn = upstreamApplicationProtocols(ctx);
+    const key: PoolKey = alpn === undefined && priority === 'DEFAULT' ? DEFAULT_POOL_KEY : { priority, alpn };
+    const choice = new AttemptChoice(ctx, random, hash, tried, retry?.hostSelectionRetryMaxAttempts ?? 1);
     for (let attempt = 0; ; attempt++) {
-      const host = cluster.chooseHost({
-        ...(hash !== undefined ? { hash } : {}),
-        ...(tried ? { previous: tried, maxAttempts: retry?.hostSelectionRetryMaxAttempts ?? 1 } : {}),
-        random,
-        // Read only by ORIGINAL_DST clusters, so other requests never compute it.
-        get originalDestination() {
-          const socket = ctx.response.socket;
-          return socket ? destinationOf(socket) : undefined;
-        },
-      });
+      const host = cluster.chooseHost(choice);
       if (!host) {
         ctx.sendLocalReply(503, 'no healthy upstream', 'UH');
         return;
@@ -219,7 +248,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
       } else {
         authority = autoHost(d, host) ?? authority;
         // A retry tells the upstream the time left, not the first attempt's deadline (Envoy's doRetry).
-        setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timeoutOptions));
+        setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timeoutOptions(config)));
       }
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried?.add(host);
@@ -286,10 +315,6 @@ async function attempt1(
   // The attempt's timer is the route's global timeout when that comes first: never retried, even when the
   // timer fires a millisecond before Date.now() reaches the deadline.
   let globalFired = false;
-  const expire = () => {
-    perTryFired = true;
-    controller?.abort();
-  };
   const timer = Number.isFinite(limit)
     ? setTimeout(() => {
         if (remaining <= perTry) globalFired = true;
@@ -298,15 +323,23 @@ async function attempt1(
       }, Math.max(0, limit))
     : undefined;
   // per_try_idle_timeout: no bytes from the upstream for this long ends the attempt (a per-try timeout).
-  const idle = idleMs && idleMs > 0 ? setTimeout(expire, idleMs) : undefined;
-  const cancel = () => controller?.abort();
-  if (controller) guard.signal.addEventListener('abort', cancel, { once: true });
-  const finish = () => {
-    if (!controller) return;
-    clearTimeout(timer);
-    clearTimeout(idle);
-    guard.signal.removeEventListener('abort', cancel);
-  };
+  const idle =
+    idleMs && idleMs > 0
+      ? setTimeout(() => {
+          perTryFired = true;
+          controller?.abort();
+        }, idleMs)
+      : undefined;
+  // Without timers of its own (most attempts) there is nothing to cancel or clear: no closures.
+  const cancel = controller ? () => controller.abort() : undefined;
+  if (cancel) guard.signal.addEventListener('abort', cancel, { once: true });
+  const finish = cancel
+    ? () => {
+        clearTimeout(timer);
+        clearTimeout(idle);
+        guard.signal.removeEventListener('abort', cancel);
+      }
+    : noop;
   const started = Date.now();
   host.begin();
   ctx.upstreamHost = `${host.address}:${host.port}`;
