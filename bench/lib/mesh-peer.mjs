@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fortioPath, parseFortio } from './load.mjs';
 import { REPO_ROOT } from './node-peers.mjs';
-import { cpuSeconds, processTree, rssBytes, watchForeign } from './proc-stats.mjs';
+import { processTree, watchForeign, watchPids } from './proc-stats.mjs';
 import { runCommand, startServer } from './processes.mjs';
 
 const WEFTCTL = join(REPO_ROOT, 'packages', 'ctl', 'bin', 'weftctl.js');
@@ -28,7 +28,6 @@ const STOP_TIMEOUT_MS = 90_000;
 const CLI_TIMEOUT_MS = 30_000;
 /** Extra time fortio gets beyond its run (the exec's own start included) before it is killed. */
 const GRACE_MS = 20_000;
-const SAMPLE_MS = 100;
 
 /** Why the mesh peer cannot run on this machine, or undefined when it can be tried. */
 function meshProblem() {
@@ -160,19 +159,6 @@ function cmdline(pid) {
   } catch {
     return '';
   }
-}
-
-/** CPU seconds and peak summed RSS of a fixed set of processes over one phase. */
-function watchPids(pids) {
-  const start = cpuSeconds(pids);
-  let peak = rssBytes(pids);
-  const timer = setInterval(() => (peak = Math.max(peak, rssBytes(pids))), SAMPLE_MS);
-  return {
-    end() {
-      clearInterval(timer);
-      return { cpuSeconds: cpuSeconds(pids) - start, peakRssBytes: Math.max(peak, rssBytes(pids)), processes: pids.length };
-    },
-  };
 }
 
 /**

@@ -108,7 +108,14 @@ export function rssBytes(pids) {
  * @param {number} pid
  */
 export function watchTree(pid) {
-  const pids = processTree(pid);
+  return watchPids(processTree(pid));
+}
+
+/**
+ * The same for a fixed set of processes (e.g. the sidecars of a topology).
+ * @param {readonly number[]} pids
+ */
+export function watchPids(pids) {
   const cpuStart = cpuSeconds(pids);
   let peakRss = rssBytes(pids);
   const timer = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pids))), SAMPLE_MS);

@@ -325,8 +325,6 @@ export class Http1Connection {
    */
   fail(failure: UpstreamFailure, e: Error): void {
     if (!this.busy) return;
-    // A head already parsed is the router's: the failure reaches it as the body's error.
-    this.deliverHead();
     const reject = this.reject;
     if (reject) {
       this.resolve = this.reject = undefined;
@@ -364,6 +362,7 @@ export class Http1Connection {
   }
 
   private endExchange(reusable: boolean): void {
+    // A head already parsed is the router's (a failure after it reaches the router as the body's error).
     this.deliverHead();
     this.detachBody();
     this.uncork();

@@ -68,7 +68,8 @@ export function checkMeshNetworks(text: string): TextIssue[] {
   if (v === null || v === undefined) return [];
   if (!isObject(v)) return [{ path: '', message: 'must be MeshNetworks YAML (`networks: {}`)', line: 1 }];
   const issues: TextIssue[] = [];
-  const lineOf = (key: string) => parseConfigYaml(text).documents[0]?.lineOf([key]);
+  const doc = parseConfigYaml(text).documents[0];
+  const lineOf = (key: string) => doc?.lineOf([key]);
   for (const key of Object.keys(v)) {
     const line = lineOf(key);
     if (key !== 'networks') issues.push({ path: key, message: `unknown field "${key}" (MeshNetworks has networks)`, ...(line !== undefined ? { line } : {}) });

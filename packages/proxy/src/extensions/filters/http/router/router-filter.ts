@@ -24,7 +24,7 @@ import { bufferBody, effectiveRetryPolicy, retryDecision, type AttemptOutcome } 
 import { DEFAULT_ROUTER_CONFIG, type RouterConfig } from './router-config.js';
 import { downstreamGone, sleep, StreamGuard, type StreamEnd } from './stream-guard.js';
 import { invalidStrictHeader } from './strict-check-headers.js';
-import { finalTimeouts, setTimeoutHeaders, timeoutHeaders } from './upstream-timeouts.js';
+import { finalTimeouts, setTimeoutHeaders, timeoutHeaders, type TimeoutOptions } from './upstream-timeouts.js';
 
 export interface RouterFilterDeps {
   readonly clusters: ClusterLookup;
@@ -61,6 +61,8 @@ const hasFormats = (mutations: readonly HeaderMutation[]): boolean => mutations.
 export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
   const random = deps.random ?? Math.random;
   const config = deps.config ?? DEFAULT_ROUTER_CONFIG;
+  // What the timeout headers follow from the filter's config, made once with the filter.
+  const timing: TimeoutOptions = { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders };
   return {
     name: 'envoy.filters.http.router',
     async decode(raw): Promise<FilterStatus> {
@@ -77,7 +79,7 @@ export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
         ctx.sendLocalReply(d.status, d.kind === 'direct' ? (d.body ?? '') : '');
         return 'stop';
       }
-      await forward(ctx, d, deps, config, random);
+      await forward(ctx, d, deps, config, timing, random);
       return 'stop';
     },
   };
@@ -85,15 +87,6 @@ export function createRouterFilter(deps: RouterFilterDeps): HttpFilter {
 
 function noop(): void {
   // An attempt without timers has nothing to finish.
-}
-
-/** What the router's timeout headers follow from its config, made once per config. */
-const TIMEOUT_OPTIONS = new WeakMap<RouterConfig, { respectExpectedRqTimeout: boolean; setExpectedRqTimeout: boolean }>();
-
-function timeoutOptions(config: RouterConfig): { respectExpectedRqTimeout: boolean; setExpectedRqTimeout: boolean } {
-  let o = TIMEOUT_OPTIONS.get(config);
-  if (!o) TIMEOUT_OPTIONS.set(config, (o = { respectExpectedRqTimeout: config.respectExpectedRqTimeout, setExpectedRqTimeout: !config.suppressEnvoyHeaders }));
-  return o;
 }
 
 /** The host choice of a stream's attempts: one object for all of them; the original destination is read only by ORIGINAL_DST clusters. */
@@ -174,7 +167,7 @@ function rejectInvalidHeader(ctx: RoutedStream, config: RouterConfig): boolean {
   return bad !== undefined;
 }
 
-async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilterDeps, config: RouterConfig, random: () => number): Promise<void> {
+async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilterDeps, config: RouterConfig, timing: TimeoutOptions, random: () => number): Promise<void> {
   const cluster = deps.clusters.get(d.cluster);
   if (!cluster) {
     ctx.sendLocalReply(d.clusterNotFoundStatus, '', 'NC');
@@ -203,7 +196,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
     if (ctx.internalRequest !== true) for (const h of d.internalOnlyHeaders) delete headers[h];
     const retry = effectiveRetryPolicy(d.retry, headers, trusted, ctx.head);
     const grpc = isGrpcRequest(ctx.head);
-    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, timeoutOptions(config));
+    const timeouts = finalTimeouts(d, retry?.perTryTimeoutMs ?? d.perTryTimeoutMs, headers, grpc, trusted, timing);
     // dynamic_stats and suppress_grpc_request_failure_code_stats: whether responses charge upstream_rq_<code>.
     const countCodes = config.dynamicStats && !(grpc && config.suppressGrpcRequestFailureCodeStats);
     let buffered: BufferedBody;
@@ -248,7 +241,7 @@ async function forward(ctx: RoutedStream, d: ForwardDecision, deps: RouterFilter
       } else {
         authority = autoHost(d, host) ?? authority;
         // A retry tells the upstream the time left, not the first attempt's deadline (Envoy's doRetry).
-        setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timeoutOptions(config)));
+        setTimeoutHeaders(timeouts, Date.now() - requestComplete, headers, timeoutHeaders(d, grpc, timing));
       }
       if (d.includeAttemptCountInRequest) headers['x-envoy-attempt-count'] = String(attempt + 1);
       tried?.add(host);
@@ -454,7 +447,7 @@ function pipeResponse(ctx: RoutedStream, cluster: UpstreamCluster, res: Upstream
     upstream.destroy();
     bump(cluster, 'upstream_rq_tx_reset');
   });
-  // A gRPC "trailers-only" response response (status in the headers, no body) must stay one HEADERS frame
+  // A gRPC "trailers-only" response (status in the headers, no body) must stay one HEADERS frame
   // with END_STREAM; sent as headers plus an empty body, a gRPC client reports INTERNAL.
   if (headers['grpc-status'] !== undefined && 'stream' in sink) {
     sink.stream.respond({ ...headers, ':status': res.status }, { endStream: true });
