@@ -1,10 +1,11 @@
 import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigState } from './config-source.js';
-import { FileConfigSource } from './file-source.js';
+import { FileConfigSource, type FileSourceOptions } from './file-source.js';
 
 const vs = (name: string, host: string) => `apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
@@ -34,11 +35,11 @@ describe('FileConfigSource', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  function start(dir: string, resyncMs?: number) {
+  function start(dir: string, resyncMs?: number, extra: Partial<FileSourceOptions> = {}) {
     const states: ConfigState[] = [];
     const logs: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const source = new FileConfigSource({ dir, logger, ...(resyncMs ? { resyncMs } : {}) });
+    const source = new FileConfigSource({ dir, logger, ...(resyncMs ? { resyncMs } : {}), ...extra });
     sources.push(source);
     // Counts finished reads of the directory (watch events and periodic re-reads alike).
     const inner = source as unknown as { reload: () => Promise<unknown> };
@@ -191,5 +192,97 @@ describe('FileConfigSource', () => {
     symlinkSync('..v2', join(dir, '..data_tmp'));
     renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
     await expect.poll(() => (states.at(-1) ? hostsOf(states.at(-1)!) : []), { timeout: 5_000 }).toEqual(['two.example.com']);
+  });
+
+  /** An error as Node's fs raises it (`CODE: text, open 'path'`). */
+  const osError = (code: string, errno: number, text: string, path: string) =>
+    Object.assign(new Error(`${code}: ${text}, open '${path}'`), { code, errno, syscall: 'open', path });
+  const UNREADABLE = 'WEFT_PILOT_CONFIG_UNREADABLE';
+
+  it('rejects a file that exists but cannot be read, once per error, keeping its last good version', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'one'));
+    writeFileSync(join(dir, 'b.yaml'), vs('b', 'two'));
+    writeFileSync(join(dir, 'c.yaml'), vs('c', 'three'));
+    // Tests run as root, where chmod 000 does not stop a read: the reader fails on demand instead.
+    const failing = new Map<string, Error>();
+    const reader = (path: string, encoding: 'utf8') => {
+      const e = failing.get(path);
+      return e ? Promise.reject(e) : readFile(path, encoding);
+    };
+    failing.set(join(dir, 'c.yaml'), osError('EACCES', -13, 'permission denied', join(dir, 'c.yaml')));
+    const { source, states, logs, reads, started } = start(dir, 100, { readFile: reader });
+    const first = await started;
+    const rejections = (file: string) => logs.filter((l) => l['msg'] === 'config file rejected' && l['file'] === file);
+    // Unreadable from the start: reported with the OS error (no absolute path), nothing of it in force.
+    expect(hostsOf(first)).toEqual(['one', 'two']);
+    const eacces = `cannot read the file: EACCES: permission denied (${UNREADABLE})`;
+    expect(first.rejected).toEqual([{ source: 'c.yaml', at: expect.any(String), errors: [{ path: '', source: 'c.yaml', message: eacces }] }]);
+    expect(rejections('c.yaml')).toEqual([expect.objectContaining({ code: UNREADABLE, kept: 'nothing', errors: [`c.yaml ${eacces}`] })]);
+    // A live file rewritten and unreadable: its last good version stays in force, and the config does not move.
+    failing.set(join(dir, 'a.yaml'), osError('EACCES', -13, 'permission denied', join(dir, 'a.yaml')));
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'four'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 10 }).toEqual([['a.yaml', ['']], ['c.yaml', ['']]]);
+    expect(hostsOf(states.at(-1)!)).toEqual(['one', 'two']);
+    expect(states.at(-1)!.revision).toBe(first.revision);
+    expect(rejections('a.yaml')).toEqual([expect.objectContaining({ code: UNREADABLE, kept: 'last good version' })]);
+    // Re-reads that fail the same way notify and log nothing, and keep the time the error was first seen.
+    const notified = states.length;
+    const at = source.current().rejected.map((r) => r.at);
+    const seen = reads.count;
+    await expect.poll(() => reads.count, { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(seen + 5);
+    expect(states).toHaveLength(notified);
+    expect(rejections('a.yaml')).toHaveLength(1);
+    expect(rejections('c.yaml')).toHaveLength(1);
+    expect(source.current().rejected.map((r) => r.at)).toEqual(at);
+    // Another error is news.
+    failing.set(join(dir, 'a.yaml'), osError('EIO', -5, 'i/o error', join(dir, 'a.yaml')));
+    await expect.poll(() => rejections('a.yaml').length, { timeout: 5000, interval: 10 }).toBe(2);
+    expect(states.at(-1)!.rejected[0]!.errors[0]!.message).toBe(`cannot read the file: EIO: i/o error (${UNREADABLE})`);
+    // Readable again: the rejections end and the files' current texts come into force.
+    failing.clear();
+    await expect.poll(() => states.at(-1) && hostsOf(states.at(-1)!), { timeout: 5000, interval: 10 }).toEqual(['four', 'three', 'two']);
+    expect(states.at(-1)!.rejected).toEqual([]);
+    expect(states.at(-1)!.revision).toBeGreaterThan(first.revision);
+  });
+
+  it('rejects a config file that is a symlink loop (unreadable even for root) and takes it back when fixed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), vs('a', 'one'));
+    const { states, started } = start(dir, 60_000);
+    const first = await started;
+    // a.yaml -> a.yaml: the entry exists, but stat and open fail with ELOOP.
+    symlinkSync('a.yaml', join(dir, 'a.tmp'));
+    renameSync(join(dir, 'a.tmp'), join(dir, 'a.yaml'));
+    await expect.poll(() => rejectedOf(states.at(-1)), { timeout: 5000, interval: 10 }).toEqual([['a.yaml', ['']]]);
+    expect(states.at(-1)!.rejected[0]!.errors[0]!.message).toBe(`cannot read the file: ELOOP: too many symbolic links encountered (${UNREADABLE})`);
+    expect(hostsOf(states.at(-1)!)).toEqual(['one']);
+    expect(states.at(-1)!.revision).toBe(first.revision);
+    writeFileSync(join(dir, 'a.tmp'), vs('a', 'two'));
+    renameSync(join(dir, 'a.tmp'), join(dir, 'a.yaml'));
+    await expect.poll(() => states.at(-1) && hostsOf(states.at(-1)!), { timeout: 5000, interval: 10 }).toEqual(['two']);
+    expect(states.at(-1)!.rejected).toEqual([]);
+  });
+
+  it('reads a file rewritten faster than settleMs within maxSettleMs of the first event, while the writes go on', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vs.yaml'), vs('a', 'h0'));
+    const { states, started } = start(dir, 60_000, { settleMs: 50, maxSettleMs: 150 });
+    await started;
+    // Rewritten (atomically) every 10 ms, 30 times: each event would restart a 50 ms settle timer.
+    const writes = 30;
+    let seenAfter: number | undefined;
+    for (let i = 1; i <= writes; i++) {
+      writeFileSync(join(dir, 'vs.tmp'), vs('a', `h${i}`));
+      renameSync(join(dir, 'vs.tmp'), join(dir, 'vs.yaml'));
+      await new Promise((r) => setTimeout(r, 10));
+      if (seenAfter === undefined && states.length > 0) seenAfter = i;
+    }
+    // The config changed while writes were still coming (the unbounded timer reads only after the last one).
+    expect(seenAfter).toBeDefined();
+    expect(seenAfter).toBeLessThan(writes);
+    expect(hostsOf(states[0]!)).toEqual([expect.stringMatching(/^h([1-9]|[12]\d)$/)]);
+    // After the writes stop, the last one is read.
+    await expect.poll(() => hostsOf(states.at(-1)!), { timeout: 5000, interval: 10 }).toEqual([`h${writes}`]);
   });
 });

@@ -1,24 +1,36 @@
 // --configDir: a directory of Istio YAML, watched. Each file is validated by the shared library;
 // a file with any error is rejected whole and its last good version stays in force. A rejection is
 // reported (log, ConfigState.rejected) once per content of the file, not again on every re-read.
+// A file that exists but cannot be read (EACCES, ELOOP, EIO...) is rejected the same way, once per error.
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
-import { formatIssue, validateConfigYaml, type IstioConfig } from '@weft/api';
+import { getSystemErrorMap } from 'node:util';
+import { formatIssue, validateConfigYaml, type Issue, type IstioConfig } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
 import type { ConfigSource, ConfigState, RejectedInput } from './config-source.js';
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** Files stat-ed and read at once during a whole-directory read. */
 const READ_BATCH = 64;
+/** The code of the issue reported for a config file that exists but cannot be read. */
+const CONFIG_UNREADABLE = 'WEFT_PILOT_CONFIG_UNREADABLE';
 
 export interface FileSourceOptions {
   readonly dir: string;
   readonly logger: Logger;
-  /** Quiet period before a burst of file events is read (editors write in several steps). */
+  /** Quiet period before a burst of file events is read (editors write in several steps; default 50 ms). */
   readonly settleMs?: number;
+  /**
+   * Longest a burst of file events postpones its read (default 1 s, 20× the default `settleMs`): the
+   * first event of a burst is read no later than this even if events keep arriving closer together
+   * than `settleMs`; events after that read start a new burst. A value below `settleMs` wins over it.
+   */
+  readonly maxSettleMs?: number;
   /** A full re-read this often even without file events, in case one was missed (default 2 s). */
   readonly resyncMs?: number;
+  /** Reads a file's text (default node:fs/promises `readFile`); for tests that need a read to fail. */
+  readonly readFile?: (path: string, encoding: 'utf8') => Promise<string>;
 }
 
 interface FileEntry {
@@ -26,10 +38,26 @@ interface FileEntry {
   configs: readonly IstioConfig[];
 }
 
-/** The text that was rejected, so that a re-read of the same text is neither validated nor logged again. */
-interface RejectedEntry {
-  text: string;
-  input: RejectedInput;
+/**
+ * The text that was rejected, or the read error of a file that could not be read, so that a re-read of
+ * the same text (or with the same error) is neither validated nor logged again.
+ */
+type RejectedEntry = { text: string; input: RejectedInput } | { unreadable: string; input: RejectedInput };
+
+/** A file that exists but whose stat or read failed (anything but ENOENT). */
+interface Unreadable {
+  readonly error: unknown;
+}
+
+/** `CODE: description` of an OS error (`EACCES: permission denied`), without the absolute path Node adds. */
+function describeError(e: unknown): string {
+  const err = e as Partial<NodeJS.ErrnoException> | undefined;
+  const known = typeof err?.errno === 'number' ? getSystemErrorMap().get(err.errno) : undefined;
+  if (known && known[0] === err?.code) return `${known[0]}: ${known[1]}`;
+  const message = e instanceof Error ? e.message : String(e);
+  // Node's own messages read `CODE: description, syscall 'path'`.
+  const cut = err?.syscall ? message.indexOf(`, ${err.syscall}`) : -1;
+  return cut > 0 ? message.slice(0, cut) : message;
 }
 
 /** What one read of the directory changed. */
@@ -66,6 +94,8 @@ export class FileConfigSource implements ConfigSource {
   private onChange: ((state: ConfigState) => void) | undefined;
   private resync: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the first event of the burst the timer waits on came (performance.now()). */
+  private burstAt: number | undefined;
   private reading: Promise<ReadResult> | undefined;
   private again = false;
   /** Files the watchers named since the last read; `undefined`: read the whole directory. */
@@ -95,6 +125,8 @@ export class FileConfigSource implements ConfigSource {
     this.watchers.clear();
     if (this.resync) clearInterval(this.resync);
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.burstAt = undefined;
     await this.reading;
   }
 
@@ -133,9 +165,20 @@ export class FileConfigSource implements ConfigSource {
     return { configs, rejected, revision: this.revision };
   }
 
+  /** Reads `settleMs` after the last event, but no later than `maxSettleMs` after the first of the burst. */
   private schedule(onChange: (state: ConfigState) => void): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.readAndNotify(onChange), this.options.settleMs ?? 50);
+    const now = performance.now();
+    this.burstAt ??= now;
+    const left = this.burstAt + (this.options.maxSettleMs ?? 1000) - now;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.burstAt = undefined;
+        void this.readAndNotify(onChange);
+      },
+      Math.max(0, Math.min(this.options.settleMs ?? 50, left)),
+    );
   }
 
   private async readAndNotify(onChange: (state: ConfigState) => void): Promise<void> {
@@ -192,7 +235,8 @@ export class FileConfigSource implements ConfigSource {
       batch.forEach((file, j) => {
         const t = texts[j];
         if (t === 'gone') take(this.remove(file));
-        else if (t !== undefined) take(this.read(file, t));
+        else if (typeof t === 'string') take(this.read(file, t));
+        else if (t !== undefined) take(this.unreadable(file, t.error));
       });
     }
     if (configs) this.revision++;
@@ -200,19 +244,47 @@ export class FileConfigSource implements ConfigSource {
     return { configs, rejected };
   }
 
-  /** The file's text when it changed since it was last read; undefined when not; 'gone' when it no longer exists. */
-  private async readIfChanged(file: string, force: boolean): Promise<string | undefined | 'gone'> {
-    const st = await stat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'gone' : undefined));
-    if (st === 'gone') {
+  /**
+   * The file's text when it changed since it was last read; undefined when not (or when it is no regular
+   * file); 'gone' when it no longer exists (ENOENT, a dangling symlink too); the error when it exists but
+   * its stat or read failed. A failed file is tried again on every read, whatever its stat.
+   */
+  private async readIfChanged(file: string, force: boolean): Promise<string | undefined | 'gone' | Unreadable> {
+    const failed = (error: unknown): 'gone' | Unreadable => {
       this.stats.delete(file);
-      return 'gone';
+      return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'gone' : { error };
+    };
+    let st;
+    try {
+      st = await stat(file);
+    } catch (e) {
+      return failed(e);
     }
-    if (st === undefined || !st.isFile()) return undefined;
-    const key = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    if (!st.isFile()) return undefined;
+    // ctime too: a chmod changes nothing else, and may make the file readable or not.
+    const key = `${st.mtimeMs}:${st.ctimeMs}:${st.size}:${st.ino}`;
     if (!force && this.stats.get(file) === key) return undefined;
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) this.stats.set(file, key);
-    return text;
+    try {
+      const text = await (this.options.readFile ?? readFile)(file, 'utf8');
+      this.stats.set(file, key);
+      return text;
+    } catch (e) {
+      return failed(e);
+    }
+  }
+
+  /** A file that exists but cannot be read: rejected (its last good version stays), logged once per error. */
+  private unreadable(file: string, error: unknown): ReadResult {
+    const reason = describeError(error);
+    const entry = this.rejected.get(file);
+    if (entry && 'unreadable' in entry && entry.unreadable === reason) return { configs: false, rejected: false };
+    const issue: Issue = { path: '', source: this.rel(file), message: `cannot read the file: ${reason} (${CONFIG_UNREADABLE})` };
+    this.rejected.set(file, { unreadable: reason, input: { source: this.rel(file), errors: [issue], at: new Date().toISOString() } });
+    this.log.error(
+      { file: this.rel(file), code: CONFIG_UNREADABLE, errors: [formatIssue(issue)], kept: this.good.has(file) ? 'last good version' : 'nothing' },
+      'config file rejected',
+    );
+    return { configs: false, rejected: true };
   }
 
   private remove(file: string): ReadResult {
@@ -231,7 +303,8 @@ export class FileConfigSource implements ConfigSource {
       this.log.info({ file: this.rel(file) }, 'config file back to its last good version');
       return { configs: false, rejected: true };
     }
-    if (this.rejected.get(file)?.text === text) return { configs: false, rejected: false };
+    const seen = this.rejected.get(file);
+    if (seen && 'text' in seen && seen.text === text) return { configs: false, rejected: false };
     const result = validateConfigYaml(text, this.rel(file));
     if (result.errors.length > 0) {
       this.rejected.set(file, { text, input: { source: this.rel(file), errors: result.errors, at: new Date().toISOString() } });
