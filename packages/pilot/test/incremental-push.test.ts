@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TypeUrl } from '@weft/api';
-import { accept, AdsClient } from '@weft/xds';
+import { accept, AdsClient, reject, type ResourceHandler } from '@weft/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPilot, type PilotProcess } from './pilot-process.js';
 
@@ -39,7 +39,8 @@ interface Sidecar {
   edsNames: string[][];
 }
 
-function sidecar(pod: string, ns: string, ip: string, pilot: PilotProcess, protocol: 'sotw' | 'delta' = 'sotw'): Sidecar {
+/** `eds` decides EDS updates (default: accept all). */
+function sidecar(pod: string, ns: string, ip: string, pilot: PilotProcess, protocol: 'sotw' | 'delta' = 'sotw', eds: ResourceHandler = () => accept()): Sidecar {
   const client = new AdsClient({ target: pilot.grpc, protocol, node: { id: `sidecar~${ip}~${pod}.${ns}~${ns}.svc.cluster.local`, cluster: pod } });
   const updates: string[] = [];
   const edsNames: string[][] = [];
@@ -49,7 +50,7 @@ function sidecar(pod: string, ns: string, ip: string, pilot: PilotProcess, proto
       (u) => {
         updates.push(t);
         if (t === TypeUrl.ClusterLoadAssignment) edsNames.push(u.resources.map((r) => r.name).sort());
-        return accept();
+        return t === TypeUrl.ClusterLoadAssignment ? eds(u) : accept();
       },
       t === TypeUrl.RouteConfiguration ? ['9080'] : t === TypeUrl.ClusterLoadAssignment ? ['outbound|9080||reviews.default.svc.cluster.local', 'outbound|9080||local.scoped.svc.cluster.local'] : '*',
     );
@@ -169,5 +170,62 @@ spec:
       proxy.client.close();
       await rm(join(dir, 'vs.yaml'), { force: true });
     }
+  });
+});
+
+interface ResourceRow {
+  name: string;
+  version: string;
+  status: string;
+  ackedVersion?: string;
+  nonce: string;
+  error?: { code: number; message: string };
+}
+
+describe('/debug/syncz?proxyID=', () => {
+  it.each(['sotw', 'delta'] as const)('%s: shows the one ClusterLoadAssignment the proxy NACKed as NACKED with its error, then ACKED once a later one is accepted', async (protocol) => {
+    const ip = protocol === 'sotw' ? '10.1.0.90' : '10.1.0.91';
+    const rejected = protocol === 'sotw' ? '10.1.0.92' : '10.1.0.93';
+    const accepted = protocol === 'sotw' ? '10.1.0.94' : '10.1.0.95';
+    const pod = `nack-client-${protocol}`;
+    const proxy = sidecar(pod, 'default', ip, pilot, protocol, (u) => (JSON.stringify(u.resources.map((r) => r.value)).includes(rejected) ? reject(`endpoint ${rejected} refused`) : accept()));
+    const reviews = 'outbound|9080||reviews.default.svc.cluster.local';
+    const local = 'outbound|9080||local.scoped.svc.cluster.local';
+    const endpointsOf = async (id: string) => {
+      const res = await fetch(`http://${pilot.http}/debug/syncz?proxyID=${encodeURIComponent(id)}`);
+      expect(res.status).toBe(200);
+      const rows = (await res.json()) as { proxy: string; resources: Record<'cluster' | 'listener' | 'route' | 'endpoint', ResourceRow[]> }[];
+      expect(rows.map((r) => r.proxy)).toEqual([`${pod}.default`]);
+      const [row] = rows;
+      if (!row) throw new Error(`no syncz row for ${id}`);
+      return row.resources;
+    };
+    const state = async () => Object.fromEntries((await endpointsOf(`${pod}.default`)).endpoint.map((r) => [r.name, [r.status, r.error?.message ?? '']]));
+    try {
+      await expect.poll(state, { timeout: 10_000 }).toEqual({ [local]: ['ACKED', ''], [reviews]: ['ACKED', ''] });
+      const all = await endpointsOf(`sidecar~${ip}~${pod}.default~default.svc.cluster.local`);
+      expect(Object.keys(all).sort()).toEqual(['cluster', 'endpoint', 'listener', 'route']);
+      expect(all.cluster.length).toBeGreaterThan(0);
+      expect(all.cluster.every((r) => r.status === 'ACKED' && r.ackedVersion === r.version)).toBe(true);
+      expect(all.route.map((r) => [r.name, r.status])).toEqual([['9080', 'ACKED']]);
+
+      await writeFile(join(dir, 'reviews.yaml'), serviceEntry('reviews', 'default', '10.96.0.12', rejected));
+      await expect.poll(state, { timeout: 10_000 }).toEqual({ [local]: ['ACKED', ''], [reviews]: ['NACKED', `endpoint ${rejected} refused`] });
+      const nacked = (await endpointsOf(`${pod}.default`)).endpoint.find((r) => r.name === reviews);
+      expect(nacked?.error).toEqual({ code: 3, message: `endpoint ${rejected} refused` });
+      expect(JSON.stringify(proxy.client.resources(TypeUrl.ClusterLoadAssignment).get(reviews)?.value)).not.toContain(rejected);
+
+      await writeFile(join(dir, 'reviews.yaml'), serviceEntry('reviews', 'default', '10.96.0.12', accepted));
+      await expect.poll(() => JSON.stringify(proxy.client.resources(TypeUrl.ClusterLoadAssignment).get(reviews)?.value), { timeout: 10_000 }).toContain(accepted);
+      await expect.poll(state, { timeout: 10_000 }).toEqual({ [local]: ['ACKED', ''], [reviews]: ['ACKED', ''] });
+    } finally {
+      proxy.client.close();
+    }
+  });
+
+  it('answers 404 with a JSON error naming a proxy that is not connected', async () => {
+    const res = await fetch(`http://${pilot.http}/debug/syncz?proxyID=nobody.default`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'Proxy not connected to this Pilot instance', proxyID: 'nobody.default' });
   });
 });

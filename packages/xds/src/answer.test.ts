@@ -1,7 +1,8 @@
 import { TypeUrl } from '@weft/api';
 import { describe, expect, it } from 'vitest';
 import { endpoints } from '../test/resources.js';
-import { deltaAnswer, sotwAnswer } from './answer.js';
+import { applyDelta, changedBetween, deltaAnswer, sotwAnswer } from './answer.js';
+import { HeldVersions } from './held-versions.js';
 import type { Resource } from './resource.js';
 
 const EDS = TypeUrl.ClusterLoadAssignment;
@@ -32,6 +33,42 @@ describe('sotwAnswer', () => {
   });
 });
 
+describe('sotwAnswer for partial types, with what the stream holds', () => {
+  const c = endpoints('c', [3]);
+  const v1 = new Map<string, Resource>([['a', a], ['b', b], ['c', c]]);
+  // The next version: b changed, c removed, d added; a is the same object.
+  const b2 = endpoints('b', [22]);
+  const d = endpoints('d', [4]);
+  const v2 = new Map<string, Resource>([['a', a], ['b', b2], ['d', d]]);
+
+  const answerBoth = (names: Set<string>, prepare: (h: HeldVersions) => void) => {
+    const held = new HeldVersions();
+    const first = sotwAnswer(EDS, { subscription: { wildcard: false, names }, sentVersion: '', sentNames: new Set(), held }, 'v1', v1);
+    held.rebase(first!.basis!);
+    prepare(held);
+    return sotwAnswer(EDS, { subscription: { wildcard: false, names }, sentVersion: 'v1', sentNames: names, held }, 'v2', v2);
+  };
+
+  it('sends what changed between the maps when the stream holds exactly the earlier one', () => {
+    const names = new Set(['a', 'b', 'd']);
+    const answer = answerBoth(names, () => undefined);
+    expect(answer?.resources.map((r) => r.name).sort()).toEqual(['b', 'd']);
+    expect(answer?.basis).toEqual({ resources: v2, names });
+    // The same as looking at each name (the stream differs from its basis after a send of its own).
+    const slow = answerBoth(names, (h) => h.sent([a]));
+    expect(slow?.resources.map((r) => r.name).sort()).toEqual(['b', 'd']);
+    // Unsubscribed changes are not sent.
+    expect(answerBoth(new Set(['a', 'c']), () => undefined)).toBeUndefined();
+  });
+
+  it('finds the changes between two maps once, whoever asks', () => {
+    const once = changedBetween(v1, v2);
+    expect(once.map((r) => r.name)).toEqual(['b', 'd']);
+    expect(changedBetween(v1, v2)).toBe(once);
+    expect(changedBetween(v2, v2)).toEqual([]);
+  });
+});
+
 const delta = (wildcard: boolean, names: string[], versions: Record<string, string>, first = false) => ({
   subscription: { wildcard, names: new Set(names) },
   versions: new Map(Object.entries(versions)),
@@ -43,14 +80,18 @@ describe('deltaAnswer', () => {
     const answer = deltaAnswer(EDS, delta(true, [], { a: a.version, b: 'old' }), 's1', all, true);
     expect(answer?.resources.map((r) => r.name)).toEqual(['b']);
     expect(answer?.removed).toEqual([]);
-    expect(Object.fromEntries(answer?.nextVersions ?? [])).toEqual({ a: a.version, b: b.version });
+    const held = new Map([['a', a.version], ['b', 'old']]);
+    if (answer) applyDelta(held, answer);
+    expect(Object.fromEntries(held)).toEqual({ a: a.version, b: b.version });
   });
 
   it('removes what the client holds that no longer exists', () => {
     const answer = deltaAnswer(EDS, delta(false, ['a', 'gone'], { a: a.version, gone: 'x' }), 's1', all, true);
     expect(answer?.resources).toEqual([]);
     expect(answer?.removed).toEqual(['gone']);
-    expect([...(answer?.nextVersions.keys() ?? [])]).toEqual(['a']);
+    const held = new Map([['a', a.version], ['gone', 'x']]);
+    if (answer) applyDelta(held, answer);
+    expect([...held.keys()]).toEqual(['a']);
   });
 
   it('stays silent when nothing changed (reconnect with initial_resource_versions)', () => {

@@ -11,15 +11,42 @@ export function hasNewNames(state: SotwWatchState): boolean {
   return false;
 }
 
-/** The resources a subscription selects: all for wildcard, the named ones otherwise. */
-export function selectResources(sub: Subscription, resources: ReadonlyMap<string, Resource>): Resource[] {
-  if (sub.wildcard) return [...resources.values()];
+/** Wildcard selections by resources map: every stream answered from one map shares one array. */
+const everything = new WeakMap<ReadonlyMap<string, Resource>, readonly Resource[]>();
+
+/** The resources a subscription selects: all for wildcard (one shared array per map), the named ones otherwise. */
+export function selectResources(sub: Subscription, resources: ReadonlyMap<string, Resource>): readonly Resource[] {
+  if (sub.wildcard) {
+    let all = everything.get(resources);
+    if (!all) {
+      all = Object.freeze([...resources.values()]);
+      everything.set(resources, all);
+    }
+    return all;
+  }
   const out: Resource[] = [];
   for (const name of sub.names) {
     const r = resources.get(name);
     if (r) out.push(r);
   }
   return out;
+}
+
+/** Per pair of resource maps (earlier → later): the later map's resources that are new or at another version. */
+const changes = new WeakMap<ReadonlyMap<string, Resource>, WeakMap<ReadonlyMap<string, Resource>, readonly Resource[]>>();
+
+/** The resources of `later` that `earlier` lacks or holds at another version; computed once per pair of maps. */
+export function changedBetween(earlier: ReadonlyMap<string, Resource>, later: ReadonlyMap<string, Resource>): readonly Resource[] {
+  if (earlier === later) return [];
+  let byLater = changes.get(earlier);
+  let found = byLater?.get(later);
+  if (found) return found;
+  const out: Resource[] = [];
+  for (const [name, r] of later) if (earlier.get(name)?.version !== r.version) out.push(r);
+  found = Object.freeze(out);
+  if (!byLater) changes.set(earlier, (byLater = new WeakMap()));
+  byLater.set(later, found);
+  return found;
 }
 
 /**
@@ -48,16 +75,25 @@ export function sotwAnswer(
   const held = state.held;
   if (held && !state.subscription.wildcard) {
     const changed: Resource[] = [];
-    for (const name of state.subscription.names) {
-      const r = resources.get(name);
-      if (r && held.get(name) !== r.version) changed.push(r);
+    const exact = held.exactBasis?.();
+    if (exact && exact.names === state.subscription.names) {
+      // The client holds exactly an earlier map for these very names: what changed between the two
+      // maps (found once, for every stream) is what it lacks, without a look at each name it holds.
+      for (const r of changedBetween(exact.resources, resources)) if (state.subscription.names.has(r.name)) changed.push(r);
+    } else {
+      for (const name of state.subscription.names) {
+        const r = resources.get(name);
+        if (r && held.get(name) !== r.version) changed.push(r);
+      }
     }
-    if (changed.length > 0) return { typeUrl, version, resources: changed };
+    // Whatever differed is sent: the client then holds every subscribed resource of this map.
+    if (changed.length > 0) return { typeUrl, version, resources: changed, basis: { resources, names: state.subscription.names } };
     // Nothing the stream holds changed: no response, unless it asked for names not answered yet
     // (which do not exist here: the full selection tells it so, as before).
     if (!newNames) return undefined;
   }
-  return { typeUrl, version, resources: selectResources(state.subscription, resources) };
+  const names = state.subscription.wildcard ? undefined : state.subscription.names;
+  return { typeUrl, version, resources: selectResources(state.subscription, resources), basis: { resources, names } };
 }
 
 /**
@@ -75,17 +111,23 @@ export function deltaAnswer(
 ): DeltaResponse | undefined {
   const changed: Resource[] = [];
   const removed: string[] = [];
-  const nextVersions = new Map<string, string>();
   const sub = state.subscription;
   const candidates = sub.wildcard ? resources.values() : selectResources(sub, resources);
-  for (const r of candidates) {
-    nextVersions.set(r.name, r.version);
-    if (state.versions.get(r.name) !== r.version) changed.push(r);
-  }
+  for (const r of candidates) if (state.versions.get(r.name) !== r.version) changed.push(r);
   for (const name of state.versions.keys()) {
     if (!resources.has(name) && isInterested(sub, name)) removed.push(name);
   }
   const answerEmpty = answerEmptyFirst && state.first && sub.wildcard;
   if (changed.length === 0 && removed.length === 0 && !answerEmpty) return undefined;
-  return { typeUrl, systemVersion, resources: changed, removed, nextVersions };
+  return { typeUrl, systemVersion, resources: changed, removed };
+}
+
+/**
+ * What the client holds once it applied a Delta response: the versions it held, with the sent
+ * resources at their new versions and the removed names gone. In place: a response that changes one
+ * resource costs one entry, not a copy of everything the client holds.
+ */
+export function applyDelta(versions: Map<string, string>, response: DeltaResponse): void {
+  for (const r of response.resources) versions.set(r.name, r.version);
+  for (const name of response.removed) versions.delete(name);
 }

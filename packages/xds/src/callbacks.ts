@@ -34,6 +34,23 @@ export interface ResponseEvent {
   readonly removed: readonly string[];
 }
 
+/** A ResponseEvent whose names are listed only when a callback reads them (most count responses only). */
+export class SentResponseEvent implements ResponseEvent {
+  private names: readonly string[] | undefined;
+
+  constructor(
+    readonly typeUrl: string,
+    readonly version: string,
+    readonly nonce: string,
+    private readonly resources: readonly { readonly name: string }[],
+    readonly removed: readonly string[] = [],
+  ) {}
+
+  get resourceNames(): readonly string[] {
+    return (this.names ??= this.resources.map((r) => r.name));
+  }
+}
+
 export interface AckEvent {
   readonly typeUrl: string;
   readonly version: string;

@@ -1,5 +1,6 @@
 // The seam between streams and caches (go-control-plane's ConfigWatcher): streams know only this.
 import type { Node__Output } from '@weft/api';
+import type { AnswerBasis, HeldLookup } from './held-versions.js';
 import type { Resource } from './resource.js';
 import type { Subscription } from './subscription.js';
 
@@ -25,13 +26,18 @@ export interface SotwWatchState {
    * resource this stream has sent. When present, an answer carries only what the client lacks or
    * holds at another version (see PARTIAL_SOTW_TYPES).
    */
-  readonly held?: ReadonlyMap<string, string>;
+  readonly held?: HeldLookup;
 }
 
 export interface SotwResponse {
   readonly typeUrl: string;
   readonly version: string;
   readonly resources: readonly Resource[];
+  /**
+   * The resources the answer was computed against, when it leaves the client holding every covered
+   * one at its version (the stream then keeps a reference instead of a name → version map).
+   */
+  readonly basis?: AnswerBasis;
 }
 
 /** What one Delta stream has for one type. */
@@ -49,8 +55,6 @@ export interface DeltaResponse {
   readonly systemVersion: string;
   readonly resources: readonly Resource[];
   readonly removed: readonly string[];
-  /** The versions the client will hold once this response is applied. */
-  readonly nextVersions: ReadonlyMap<string, string>;
 }
 
 export type CancelWatch = () => void;

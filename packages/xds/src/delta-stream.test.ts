@@ -1,10 +1,15 @@
 import { TypeUrl } from '@weft/api';
+import { silentLogger } from '@weft/base';
 import { describe, expect, it } from 'vitest';
-import { endpoints } from '../test/resources.js';
-import { deltaHarness, recordingCallbacks, tick } from '../test/stream-harness.js';
+import { endpoints, node } from '../test/resources.js';
+import { deltaHarness, deltaRequest, recordingCallbacks, sotwRequest, tick } from '../test/stream-harness.js';
+import { DeltaStream } from './delta-stream.js';
 import { LinearCache } from './linear-cache.js';
+import { SharedResponses } from './shared-responses.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { Snapshot } from './snapshot.js';
+import { SotwStream } from './sotw-stream.js';
+import type { WireDeltaDiscoveryResponse, WireDiscoveryResponse } from './wire-codec.js';
 
 const EDS = TypeUrl.ClusterLoadAssignment;
 const NODE = { id: 'n1' };
@@ -82,6 +87,55 @@ describe('DeltaStream', () => {
     expect(rec.events.filter((e) => e.hook === 'ack').map((e) => e.args[0])).toMatchObject([{ nonce: '2' }]);
   });
 
+  it('shows per-resource NACKED with the error_detail, ACKED after an ACK, removals and unsubscribes', async () => {
+    const cache = edsCache('a', 'b', 'c');
+    const h = deltaHarness(cache);
+    const state = () => h.stream.status()?.resourceStatus(EDS)[0]?.resources.map((s) => [s.name, s.status, s.nonce, ...(s.removed ? ['removed'] : [])]);
+    h.send({ node: NODE, type_url: EDS, resource_names_subscribe: ['a', 'b', 'c'] });
+    await tick();
+    expect(state()).toEqual([
+      ['a', 'SENT', '1'],
+      ['b', 'SENT', '1'],
+      ['c', 'SENT', '1'],
+    ]);
+    h.send({ type_url: EDS, response_nonce: '1', error_detail: { code: 3, message: 'nope' } });
+    await tick();
+    expect(h.stream.status()?.resourceStatus(EDS)[0]?.resources[0]).toEqual({ name: 'a', version: endpoints('a', [1]).version, status: 'NACKED', error: { code: 3, message: 'nope' }, nonce: '1' });
+    const a2 = endpoints('a', [2]);
+    cache.updateResource(a2);
+    await tick();
+    h.send({ type_url: EDS, response_nonce: '2' });
+    expect(h.stream.status()?.resourceStatus(EDS)[0]?.resources[0]).toEqual({ name: 'a', version: a2.version, status: 'ACKED', ackedVersion: a2.version, nonce: '2' });
+    expect(state()?.map((s) => s[1])).toEqual(['ACKED', 'NACKED', 'NACKED']);
+    // A removal is SENT, then (ACKed) gone; still subscribed, the name is REQUESTED.
+    cache.deleteResource('c');
+    await tick();
+    expect(h.written.at(-1)?.removed_resources).toEqual(['c']);
+    expect(state()).toEqual([
+      ['a', 'ACKED', '2'],
+      ['b', 'NACKED', '1'],
+      ['c', 'SENT', '3', 'removed'],
+    ]);
+    h.send({ type_url: EDS, response_nonce: '3' });
+    expect(state()).toEqual([
+      ['a', 'ACKED', '3'],
+      ['b', 'NACKED', '1'],
+      ['c', 'REQUESTED', ''],
+    ]);
+    // A NACKed removal stays (the client may still hold it) until the name is unsubscribed.
+    cache.deleteResource('a');
+    await tick();
+    h.send({ type_url: EDS, response_nonce: '4', error_detail: { code: 3, message: 'keep it' } });
+    expect(state()).toEqual([
+      ['a', 'NACKED', '4', 'removed'],
+      ['b', 'NACKED', '1'],
+      ['c', 'REQUESTED', ''],
+    ]);
+    h.send({ type_url: EDS, resource_names_unsubscribe: ['a', 'b', 'c'] });
+    await tick();
+    expect(state()).toEqual([]);
+  });
+
   it('applies subscription changes from a request with a stale nonce', async () => {
     const cache = edsCache('a', 'b');
     const h = deltaHarness(cache);
@@ -90,5 +144,21 @@ describe('DeltaStream', () => {
     h.send({ type_url: EDS, response_nonce: 'old', resource_names_subscribe: ['b'] });
     await tick();
     expect(h.written.map((w) => w.resources.map((r) => r.name))).toEqual([['a'], ['b']]);
+  });
+
+  it('never shares a SotW response’s encoding, even for the same content and version', async () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v1', resources: { [EDS]: [endpoints('a', [1])] } }));
+    const ctx = { id: 1, peer: 'test', callbacks: {}, log: silentLogger(), emptyNode: node(''), responses: new SharedResponses() };
+    const sotw: WireDiscoveryResponse[] = [];
+    const delta: WireDeltaDiscoveryResponse[] = [];
+    const fail = () => undefined;
+    new SotwStream(ctx, cache, { write: (r) => sotw.push(r), fail }).handleRequest(sotwRequest({ node: NODE, type_url: EDS, resource_names: ['a'] }));
+    new DeltaStream({ ...ctx, id: 2 }, cache, { write: (r) => delta.push(r), fail }).handleRequest(deltaRequest({ node: NODE, type_url: EDS, resource_names_subscribe: ['a'] }));
+    await tick();
+    expect(sotw).toHaveLength(1);
+    expect(delta).toHaveLength(1);
+    expect(delta[0]?.shared).toBeDefined();
+    expect(delta[0]?.shared).not.toBe(sotw[0]?.shared);
   });
 });

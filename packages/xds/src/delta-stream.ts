@@ -1,15 +1,19 @@
 // One DeltaAggregatedResources call: subscribe/unsubscribe, initial_resource_versions, per-resource
 // versions and removals, nonce ACK/NACK per type (Envoy xds_protocol "Incremental xDS").
 import type { DeltaDiscoveryRequest__Output } from '@weft/api';
-import { invokeCallback, type StreamInfo } from './callbacks.js';
+import { applyDelta } from './answer.js';
+import { SentResponseEvent, invokeCallback, type StreamInfo } from './callbacks.js';
 import type { DeltaConfigWatcher, DeltaResponse } from './config-watcher.js';
+import { contentKey } from './shared-responses.js';
 import { StreamBase, errorDetailOf, type Pending, type StreamContext, type StreamOutput, type StreamStatus, type WatchSlot } from './stream-base.js';
 import { WILDCARD, deltaSubscription, type Subscription } from './subscription.js';
-import { TypeSync } from './sync-status.js';
+import { ResourceAcks, TypeSync, type TypeResourceStatus } from './sync-status.js';
 import type { WireDeltaDiscoveryResponse } from './wire-codec.js';
 
 interface DeltaTypeState extends WatchSlot {
   readonly sync: TypeSync;
+  /** Per-resource ACK/NACK over `versions`. */
+  readonly acks: ResourceAcks;
   subscription: Subscription | undefined;
   /** name → version the client holds. */
   versions: Map<string, string>;
@@ -38,12 +42,14 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
       // initial_resource_versions is honoured on the first request of a type only: the client tells a
       // fresh stream what it kept from the previous one, so unchanged resources are not resent.
       const initial = new Map(Object.entries(req.initial_resource_versions ?? {}));
-      t = { sync: new TypeSync(typeUrl), subscription: undefined, versions: initial, first: true, generation: 0 };
+      t = { sync: new TypeSync(typeUrl), acks: new ResourceAcks(false), subscription: undefined, versions: initial, first: true, generation: 0 };
       this.types.set(typeUrl, t);
     }
     const detail = errorDetailOf(req.error_detail);
     const nonce = req.response_nonce;
     const kind = t.sync.classify(nonce, detail !== undefined);
+    // Stale nonces included: the client still answered those responses, in order.
+    t.acks.resolve(nonce, detail);
     invokeCallback(this.ctx.callbacks, this.ctx.log, 'onRequest', info, {
       typeUrl,
       kind,
@@ -75,7 +81,10 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
     const unsubscribe = req.resource_names_unsubscribe;
     const subscription = deltaSubscription(typeUrl, t.subscription, subscribe, unsubscribe);
     t.subscription = subscription;
-    for (const name of unsubscribe) t.versions.delete(name);
+    for (const name of unsubscribe) {
+      t.versions.delete(name);
+      t.acks.forget(name);
+    }
     if (firstOfType) return subscription;
     // xds_protocol "Subscribing to Resources": a name subscribed again must be sent again, even if the
     // server believes the client has it (the client may have forgotten it).
@@ -98,9 +107,12 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
     const info = this.info;
     if (!t || !info || this.closed || t.generation !== pending.generation) return;
     const { response } = pending;
-    const nonce = this.nextNonce();
+    // Keyed apart from SotW: the same content and version is another message (DeltaDiscoveryResponse).
+    const shared = this.responseFor(contentKey('delta', response.typeUrl, response.systemVersion, response.resources, response.removed));
+    const nonce = shared.nonce;
     t.sync.recordSent(response.systemVersion, nonce);
-    t.versions = new Map(response.nextVersions);
+    applyDelta(t.versions, response);
+    t.acks.recordSent(nonce, response.resources, response.removed);
     t.first = false;
     t.cancel = undefined;
     t.generation++;
@@ -111,14 +123,11 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
       removed_resources: response.removed,
       nonce,
       ...(this.controlPlane ? { control_plane: { identifier: this.controlPlane } } : {}),
+      shared,
     });
-    invokeCallback(this.ctx.callbacks, this.ctx.log, 'onResponse', info, {
-      typeUrl: response.typeUrl,
-      version: response.systemVersion,
-      nonce,
-      resourceNames: response.resources.map((r) => r.name),
-      removed: response.removed,
-    });
+    if (this.ctx.callbacks.onResponse) {
+      invokeCallback(this.ctx.callbacks, this.ctx.log, 'onResponse', info, new SentResponseEvent(response.typeUrl, response.systemVersion, nonce, response.resources, response.removed));
+    }
   }
 
   protected watchSlots(): Iterable<WatchSlot> {
@@ -127,6 +136,15 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
 
   status(): StreamStatus | undefined {
     if (!this.info) return undefined;
-    return { stream: this.info, types: [...this.types.values()].map((t) => t.sync.status()) };
+    return { stream: this.info, types: [...this.types.values()].map((t) => t.sync.status()), resourceStatus: this.resourceStatusFn };
+  }
+
+  resourceStatus(typeUrl?: string): TypeResourceStatus[] {
+    const out: TypeResourceStatus[] = [];
+    for (const t of this.types.values()) {
+      if (typeUrl !== undefined && t.sync.typeUrl !== typeUrl) continue;
+      out.push({ typeUrl: t.sync.typeUrl, resources: t.acks.statuses(t.versions, t.subscription) });
+    }
+    return out;
   }
 }

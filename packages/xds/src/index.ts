@@ -14,12 +14,23 @@ export type {
   DeltaResponse,
   CancelWatch,
 } from './config-watcher.js';
-export { sotwAnswer, deltaAnswer, selectResources, PARTIAL_SOTW_TYPES } from './answer.js';
+export { sotwAnswer, deltaAnswer, applyDelta, selectResources, PARTIAL_SOTW_TYPES } from './answer.js';
 export { SnapshotCache, nodeIdGroup, type NodeGroup, type SnapshotCacheOptions } from './snapshot-cache.js';
 export { LinearCache, type LinearCacheOptions } from './linear-cache.js';
 export { MuxCache, type MuxCacheOptions, type AnyWatcher } from './mux-cache.js';
 export { pushRank, inPushOrder } from './push-order.js';
-export { TypeSync, type TypeSyncStatus, type NackRecord, type ErrorDetail, type RequestKind } from './sync-status.js';
+export {
+  TypeSync,
+  ResourceAcks,
+  MAX_UNRESOLVED,
+  type TypeSyncStatus,
+  type NackRecord,
+  type ErrorDetail,
+  type RequestKind,
+  type ResourceStatus,
+  type ResourceSyncState,
+  type TypeResourceStatus,
+} from './sync-status.js';
 export type {
   XdsCallbacks,
   XdsProtocol,

@@ -1,6 +1,7 @@
 import { TypeUrl } from '@weft/api';
 import { describe, expect, it } from 'vitest';
 import { endpoints, node } from '../test/resources.js';
+import { applyDelta } from './answer.js';
 import type { DeltaResponse, SotwResponse, SotwWatchState } from './config-watcher.js';
 import { LinearCache } from './linear-cache.js';
 
@@ -74,7 +75,9 @@ describe('LinearCache (Delta)', () => {
     const st = { subscription: { wildcard: true, names: new Set<string>() }, versions: new Map([['a', a1.version]]), first: true };
     cache.createDeltaWatch(req, st, (r) => got.push(r));
     expect(got.map((r) => r.resources.map((x) => x.name))).toEqual([['b']]);
-    const held = { subscription: st.subscription, versions: new Map(got[0]?.nextVersions), first: false };
+    const versions = new Map(st.versions);
+    if (got[0]) applyDelta(versions, got[0]);
+    const held = { subscription: st.subscription, versions, first: false };
     cache.createDeltaWatch(req, held, (r) => got.push(r));
     cache.setResources([endpoints('b', [2])]);
     expect(got[1]?.resources.map((x) => x.name)).toEqual(['b']);

@@ -1,6 +1,7 @@
 import { TypeUrl } from '@weft/api';
 import { describe, expect, it } from 'vitest';
 import { edsCluster, endpoints, helloSnapshot, node } from '../test/resources.js';
+import { applyDelta } from './answer.js';
 import type { DeltaResponse, SotwResponse, SotwWatchState } from './config-watcher.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { Snapshot } from './snapshot.js';
@@ -84,7 +85,9 @@ describe('SnapshotCache (Delta)', () => {
     cache.createDeltaWatch({ node: node('n'), typeUrl: EDS }, st, (r) => got.push(r));
     expect(got.map((r) => r.resources.map((x) => x.name))).toEqual([['b']]);
 
-    const held = { subscription: st.subscription, versions: new Map(got[0]?.nextVersions), first: false };
+    const versions = new Map(st.versions);
+    if (got[0]) applyDelta(versions, got[0]);
+    const held = { subscription: st.subscription, versions, first: false };
     cache.createDeltaWatch({ node: node('n'), typeUrl: EDS }, held, (r) => got.push(r));
     expect(got).toHaveLength(1);
     cache.setSnapshot('n', Snapshot.create({ version: 'v2', resources: { [EDS]: [endpoints('a', [2])] } }));

@@ -134,6 +134,84 @@ describe('SotwStream', () => {
     expect(h.written.map((w) => w.resources.map((r) => r.name))).toEqual([['a', 'b'], ['a', 'b']]);
   });
 
+  it('shows a NACKed EDS response as NACKED with its error_detail per resource, and REQUESTED for a name it has not', async () => {
+    const snap = (version: string, aPort: number, bPort: number) =>
+      Snapshot.create({ version, resources: { [CDS]: [edsCluster('a'), edsCluster('b')], [EDS]: [endpoints('a', [aPort]), endpoints('b', [bPort])] } });
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', snap('v1', 1, 1));
+    const h = sotwHarness(cache);
+    const state = () => h.stream.status()?.resourceStatus(EDS)[0]?.resources.map((s) => [s.name, s.status, s.nonce, s.error?.message ?? '']);
+    h.send({ node: NODE, type_url: EDS, resource_names: ['a', 'b', 'missing'] });
+    await tick();
+    expect(state()).toEqual([
+      ['a', 'SENT', '1', ''],
+      ['b', 'SENT', '1', ''],
+      ['missing', 'REQUESTED', '', ''],
+    ]);
+    h.send({ type_url: EDS, version_info: '', resource_names: ['a', 'b', 'missing'], response_nonce: '1', error_detail: { code: 3, message: 'bad endpoint' } });
+    await tick();
+    const [a] = h.stream.status()?.resourceStatus(EDS)[0]?.resources ?? [];
+    expect(a).toEqual({ name: 'a', version: endpoints('a', [1]).version, status: 'NACKED', error: { code: 3, message: 'bad endpoint' }, nonce: '1' });
+    expect(state()?.map((s) => s[1])).toEqual(['NACKED', 'NACKED', 'REQUESTED']);
+    // Only b changes: the response carrying it is ACKed, a keeps its NACK (it was not resent).
+    cache.setSnapshot('n1', snap('v2', 1, 2));
+    await tick();
+    expect(h.written.map((w) => w.resources.map((r) => r.name))).toEqual([['a', 'b'], ['b']]);
+    h.send({ type_url: EDS, version_info: 'v2', resource_names: ['a', 'b', 'missing'], response_nonce: '2' });
+    await tick();
+    expect(state()).toEqual([
+      ['a', 'NACKED', '1', 'bad endpoint'],
+      ['b', 'ACKED', '2', ''],
+      ['missing', 'REQUESTED', '', ''],
+    ]);
+    cache.setSnapshot('n1', snap('v3', 3, 2));
+    await tick();
+    h.send({ type_url: EDS, version_info: 'v3', resource_names: ['a', 'b'], response_nonce: '3' });
+    await tick();
+    expect(state()).toEqual([
+      ['a', 'ACKED', '3', ''],
+      ['b', 'ACKED', '3', ''],
+    ]);
+    // One type or all: CDS was never requested on this stream.
+    expect(h.stream.status()?.resourceStatus().map((t) => t.typeUrl)).toEqual([EDS]);
+    expect(h.stream.status()?.resourceStatus(CDS)).toEqual([]);
+  });
+
+  it('shows a NACKed CDS response as NACKED, an ACK as ACKED, and a cluster dropped from the next response as removed', async () => {
+    const v1 = [edsCluster('a'), edsCluster('b')];
+    const cache = new SnapshotCache();
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v1', resources: { [CDS]: v1 } }));
+    const h = sotwHarness(cache);
+    const resources = () => h.stream.status()?.resourceStatus(CDS)[0]?.resources;
+    h.send({ node: NODE, type_url: CDS });
+    await tick();
+    h.send({ type_url: CDS, version_info: '', response_nonce: '1', error_detail: { code: 3, message: 'bad cluster' } });
+    await tick();
+    const error = { code: 3, message: 'bad cluster' };
+    expect(resources()).toEqual([
+      { name: 'a', version: v1[0]?.version, status: 'NACKED', error, nonce: '1' },
+      { name: 'b', version: v1[1]?.version, status: 'NACKED', error, nonce: '1' },
+    ]);
+    const b2 = edsCluster('b', 'b-service');
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v2', resources: { [CDS]: [edsCluster('a'), b2] } }));
+    await tick();
+    expect(resources()?.map((s) => s.status)).toEqual(['SENT', 'SENT']);
+    h.send({ type_url: CDS, version_info: 'v2', response_nonce: '2' });
+    await tick();
+    expect(resources()).toEqual([
+      { name: 'a', version: v1[0]?.version, status: 'ACKED', ackedVersion: v1[0]?.version, nonce: '2' },
+      { name: 'b', version: b2.version, status: 'ACKED', ackedVersion: b2.version, nonce: '2' },
+    ]);
+    cache.setSnapshot('n1', Snapshot.create({ version: 'v3', resources: { [CDS]: [edsCluster('a')] } }));
+    await tick();
+    h.send({ type_url: CDS, version_info: 'v2', response_nonce: '3', error_detail: { code: 3, message: 'no' } });
+    await tick();
+    expect(resources()).toEqual([
+      { name: 'a', version: v1[0]?.version, status: 'ACKED', ackedVersion: v1[0]?.version, nonce: '2' },
+      { name: 'b', version: '', status: 'NACKED', error: { code: 3, message: 'no' }, ackedVersion: b2.version, nonce: '3', removed: true },
+    ]);
+  });
+
   it('takes the node from the first request and keeps it when later requests omit it', async () => {
     const nodes: string[] = [];
     const watcher: ConfigWatcher = {

@@ -6,7 +6,8 @@ import { invokeCallback, type StreamInfo, type XdsCallbacks, type XdsProtocol } 
 import type { CancelWatch } from './config-watcher.js';
 import { XdsErrors } from './errors.js';
 import { OrderedBatch } from './push-order.js';
-import type { ErrorDetail, TypeSyncStatus } from './sync-status.js';
+import { SharedResponses, type SharedEncoding } from './shared-responses.js';
+import type { ErrorDetail, TypeResourceStatus, TypeSyncStatus } from './sync-status.js';
 
 export interface StreamContext {
   readonly id: number;
@@ -15,6 +16,8 @@ export interface StreamContext {
   readonly log: Logger;
   /** Used when the first request carries no node. */
   readonly emptyNode: Node__Output;
+  /** The server's nonces and shared encodings; without it (unit tests) the stream has its own. */
+  readonly responses?: SharedResponses;
 }
 
 /** Where a stream writes; the gRPC call in production, an array in unit tests. */
@@ -27,6 +30,11 @@ export interface StreamOutput<R> {
 export interface StreamStatus {
   readonly stream: StreamInfo;
   readonly types: readonly TypeSyncStatus[];
+  /**
+   * The stream's per-resource ACK/NACK status, all types or one; computed when called (the list
+   * above does not compute it). One function per stream, not per status() call.
+   */
+  readonly resourceStatus: (typeUrl?: string) => TypeResourceStatus[];
 }
 
 /** A response waiting in the ordered batch, tagged with the watch generation that produced it. */
@@ -47,12 +55,15 @@ export abstract class StreamBase<R> {
   protected info: StreamInfo | undefined;
   protected closed = false;
   protected readonly batch: OrderedBatch<Pending<R>>;
-  private nonceCounter = 0;
+  private readonly responses: SharedResponses;
+  /** The sequence number of the last nonce this stream sent (of any type). */
+  private lastSeq = 0;
 
   constructor(
     protected readonly ctx: StreamContext,
     protected readonly protocol: XdsProtocol,
   ) {
+    this.responses = ctx.responses ?? new SharedResponses({ maxEntries: 16 });
     this.batch = new OrderedBatch<Pending<R>>(
       (p) => p.typeUrl,
       (p) => this.send(p),
@@ -66,9 +77,18 @@ export abstract class StreamBase<R> {
   protected abstract send(pending: Pending<R>): void;
   protected abstract watchSlots(): Iterable<WatchSlot>;
   abstract status(): StreamStatus | undefined;
+  /** Per type (all, or `typeUrl`), each resource's status: what StreamStatus.resourceStatus answers. */
+  abstract resourceStatus(typeUrl?: string): TypeResourceStatus[];
+  protected readonly resourceStatusFn = (typeUrl?: string): TypeResourceStatus[] => this.resourceStatus(typeUrl);
 
-  protected nextNonce(): string {
-    return String(++this.nonceCounter);
+  /**
+   * The nonce (and shared encoding) for a response with content `key`: the one other streams got for
+   * the same content when it is newer than anything this stream sent, a new one otherwise.
+   */
+  protected responseFor(key: string): SharedEncoding {
+    const entry = this.responses.take(key, this.lastSeq);
+    this.lastSeq = entry.seq;
+    return entry;
   }
 
   /** Validates the type URL and opens the stream on its first request; undefined when the stream is done. */

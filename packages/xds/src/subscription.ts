@@ -11,6 +11,11 @@ export interface Subscription {
   readonly wildcard: boolean;
   /** Explicitly named resources, without `*`. May be non-empty in wildcard mode too. */
   readonly names: ReadonlySet<string>;
+  /**
+   * SotW: the request list this subscription was made from, when that list is frozen (an interned
+   * list, request-decoder.ts): a later request carrying the same array is the same subscription.
+   */
+  readonly source?: readonly string[];
 }
 
 export function isInterested(sub: Subscription, name: string): boolean {
@@ -35,13 +40,28 @@ function sameNames(previous: Subscription, resourceNames: readonly string[]): bo
  * without `*` leaves wildcard mode. An empty list on a named subscription means "nothing".
  */
 export function sotwSubscription(typeUrl: string, previous: Subscription | undefined, resourceNames: readonly string[]): Subscription {
+  // An interned list (the request decoder's frozen arrays): the same array is the same subscription,
+  // on this stream (an ACK repeating its list) or on any other that names the same resources.
+  if (previous?.source === resourceNames) return previous;
+  const interned = Object.isFrozen(resourceNames) && resourceNames.length > 0;
+  if (interned) {
+    const shared = fromInterned.get(resourceNames);
+    if (shared) return shared;
+  }
   // Most requests (ACKs) repeat the previous list: keep that subscription, without building a new set.
   if (previous && sameNames(previous, resourceNames)) return previous;
   const names = withoutWildcard(resourceNames);
-  if (resourceNames.includes(WILDCARD)) return { wildcard: true, names };
   if (resourceNames.length === 0) return { wildcard: previous ? previous.wildcard : WILDCARD_TYPES.has(typeUrl), names };
-  return { wildcard: false, names };
+  const wildcard = resourceNames.includes(WILDCARD);
+  if (!interned) return { wildcard, names };
+  // A non-empty list means the same whatever came before: one subscription for every stream sending it.
+  const sub: Subscription = { wildcard, names, source: resourceNames };
+  fromInterned.set(resourceNames, sub);
+  return sub;
 }
+
+/** Subscriptions made from interned (frozen, non-empty) lists, shared across streams; weak: gone with their list. */
+const fromInterned = new WeakMap<readonly string[], Subscription>();
 
 /**
  * Delta: requests carry changes. The first request of a type with nothing to subscribe is the legacy

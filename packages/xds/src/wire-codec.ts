@@ -3,6 +3,7 @@
 // Field numbers: envoy/service/discovery/v3/discovery.proto.
 import type { Resource } from './resource.js';
 import { ProtoWriter } from './proto-writer.js';
+import type { SharedEncoding } from './shared-responses.js';
 
 /** What the SotW stream writes; serialised by encodeDiscoveryResponse. */
 export interface WireDiscoveryResponse {
@@ -11,6 +12,8 @@ export interface WireDiscoveryResponse {
   readonly type_url: string;
   readonly nonce: string;
   readonly control_plane?: { readonly identifier: string };
+  /** The encoding other streams share for the same content (and nonce), when there is one. */
+  readonly shared?: SharedEncoding;
 }
 
 /** What the Delta stream writes; serialised by encodeDeltaDiscoveryResponse. */
@@ -21,6 +24,8 @@ export interface WireDeltaDiscoveryResponse {
   readonly removed_resources: readonly string[];
   readonly nonce: string;
   readonly control_plane?: { readonly identifier: string };
+  /** The encoding other streams share for the same content (and nonce), when there is one. */
+  readonly shared?: SharedEncoding;
 }
 
 const anyBytes = new WeakMap<Resource, Buffer>();

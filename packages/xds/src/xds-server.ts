@@ -14,6 +14,8 @@ import { adsMethod } from './ads-service.js';
 import type { XdsCallbacks } from './callbacks.js';
 import type { ConfigWatcher, DeltaConfigWatcher } from './config-watcher.js';
 import { DeltaStream } from './delta-stream.js';
+import { NamesInterner, internedRequestDecoder } from './request-decoder.js';
+import { SharedResponses } from './shared-responses.js';
 import { SotwStream } from './sotw-stream.js';
 import type { StreamContext, StreamOutput, StreamStatus } from './stream-base.js';
 import {
@@ -88,14 +90,22 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const callbacks = options.callbacks ?? {};
   const deltaCache = options.deltaCache ?? (options.cache.createDeltaWatch ? (options.cache as DeltaConfigWatcher) : undefined);
   const emptyNode = registry.decode<Node__Output>('envoy.config.core.v3.Node', new Uint8Array());
+  const sotwMethod = adsMethod(registry, 'StreamAggregatedResources');
+  // SotW requests repeat their whole resource_names list (every ACK): long lists are decoded once per
+  // distinct list and shared, frozen, by every request and subscription that names the same (request-decoder.ts).
+  const interner = new NamesInterner();
+  const responses = new SharedResponses();
   const service: grpc.ServiceDefinition = {
     StreamAggregatedResources: {
-      ...adsMethod(registry, 'StreamAggregatedResources'),
-      responseSerialize: (r: WireDiscoveryResponse) => encodeDiscoveryResponse(r),
+      ...sotwMethod,
+      requestDeserialize: internedRequestDecoder(sotwMethod.requestDeserialize as (b: Buffer) => DiscoveryRequest__Output, interner),
+      // A response other streams share is encoded by the first write and reused by the rest.
+      responseSerialize: (r: WireDiscoveryResponse) => (r.shared ? responses.encoded(r.shared, () => encodeDiscoveryResponse(r)) : encodeDiscoveryResponse(r)),
     },
     DeltaAggregatedResources: {
       ...adsMethod(registry, 'DeltaAggregatedResources'),
-      responseSerialize: (r: WireDeltaDiscoveryResponse) => encodeDeltaDiscoveryResponse(r),
+      responseSerialize: (r: WireDeltaDiscoveryResponse) =>
+        r.shared ? responses.encoded(r.shared, () => encodeDeltaDiscoveryResponse(r)) : encodeDeltaDiscoveryResponse(r),
     },
   };
   const open = new Map<number, { stream: ServedStream<never>; call: AnyCall }>();
@@ -104,7 +114,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const throttle = new WriteThrottle(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
 
   function context(call: AnyCall): StreamContext {
-    return { id: ++nextId, peer: call.getPeer(), callbacks, log, emptyNode };
+    return { id: ++nextId, peer: call.getPeer(), callbacks, log, emptyNode, responses };
   }
 
   function output<R>(call: AnyCall): StreamOutput<R> {

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MeshSnapshot } from '../model/mesh-snapshot.js';
 import type { ConfigState } from '../sources/config-source.js';
 import type { ConnectedProxy, PushStatus } from '../xds/discovery.js';
-import { syncRows, type LatestVersion } from './syncz.js';
+import { proxySyncRows, syncRows, type LatestVersion } from './syncz.js';
 
 /** What the debug pages read; the server (composition root) provides it. */
 export interface DebugState {
@@ -30,7 +30,14 @@ export function createDebugServer(state: DebugState): FastifyInstance {
 
   app.get('/ready', async (_req, reply) => (state.ready() ? reply.send('ready\n') : reply.code(503).send('not ready: config not loaded\n')));
 
-  app.get('/debug/syncz', async () => syncRows(state.connections(), state.proxies(), state.latestVersion));
+  // ?proxyID= (`pod.namespace` or node ID): that proxy's rows only, each with per-resource ACK/NACK status.
+  app.get<{ Querystring: { proxyID?: string } }>('/debug/syncz', async (req, reply) => {
+    const id = req.query.proxyID;
+    if (!id) return syncRows(state.connections(), state.proxies(), state.latestVersion);
+    const rows = proxySyncRows(state.connections(), state.proxies(), id, state.latestVersion);
+    if (rows === undefined) return reply.code(404).send({ error: 'Proxy not connected to this Pilot instance', proxyID: id });
+    return rows;
+  });
 
   app.get('/debug/configz', async () => {
     const s = state.configState();
