@@ -198,7 +198,7 @@ async function main() {
     istiodRun: istiodRun ? { ...istiodRun, extrasCpu: extrasCpu || 'not measured' } : undefined,
     summaries,
     ratios: ratios(summaries),
-    goals: goals(summaries, o),
+    goals: goals(summaries, { ...o, cpus: os.availableParallelism() }),
     warnings,
     runs,
   };

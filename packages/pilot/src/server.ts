@@ -1,9 +1,8 @@
 // The composition root of pilot-discovery: config source → debounce → snapshot → discovery → ADS,
 // plus the debug and monitoring HTTP servers. Sockets and timers live here and in the sources.
-import * as grpc from '@grpc/grpc-js';
 import { loadProtoRegistry, type MeshConfig } from '@weft/api';
 import { moduleLogger, type Logger } from '@weft/base';
-import { createXdsServer, SnapshotCache, type XdsServer } from '@weft/xds';
+import { createXdsServer, SnapshotCache, type Http2AdsTransport, type XdsServer } from '@weft/xds';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { configDump } from './debug/config-dump.js';
 import { createDebugServer } from './debug/debug-server.js';
@@ -50,7 +49,8 @@ export class PilotServer {
   private readonly registry = loadProtoRegistry();
   private readonly cache: SnapshotCache;
   private readonly xds: XdsServer;
-  private readonly grpcServer = new grpc.Server({ 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  /** ADS on HTTP/2 (the xds package's own gRPC transport: shared responses written without a copy per stream). */
+  private readonly ads: Http2AdsTransport;
   private readonly debounce: Debouncer;
   private debug: FastifyInstance | undefined;
   private monitoring: FastifyInstance | undefined;
@@ -105,7 +105,7 @@ export class PilotServer {
         },
       },
     });
-    this.xds.addTo(this.grpcServer);
+    this.ads = this.xds.http2Transport({ maxSendMessageBytes: 64 * 1024 * 1024 });
     this.debounce = new Debouncer({
       afterMs: options.debounceAfterMs,
       maxMs: options.debounceMaxMs,
@@ -126,9 +126,7 @@ export class PilotServer {
     });
     await this.push(pushRequest('startup', Date.now()));
     this.loaded = true;
-    const grpcPort = await new Promise<number>((resolve, reject) =>
-      this.grpcServer.bindAsync(`${this.options.grpcAddr.host}:${this.options.grpcAddr.port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-    );
+    const grpcPort = await this.ads.listen(this.options.grpcAddr.host.replace(/^\[(.*)\]$/, '$1'), this.options.grpcAddr.port);
     const out: ListeningAddresses = { grpc: `${this.options.grpcAddr.host}:${grpcPort}` };
     this.log.info({ address: out.grpc }, 'ADS (gRPC) listening');
     if (this.options.httpAddr) {
@@ -159,7 +157,7 @@ export class PilotServer {
     this.debounce.stop();
     await this.options.source.stop();
     this.xds.closeAll('pilot shutting down');
-    await new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
+    await this.ads.close();
     await this.debug?.close();
     await this.monitoring?.close();
   }

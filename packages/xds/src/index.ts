@@ -48,6 +48,14 @@ export {
   type WireDeltaDiscoveryResponse,
 } from './wire-codec.js';
 export { createXdsServer, type XdsServer, type XdsServerOptions } from './xds-server.js';
+export {
+  Http2AdsTransport,
+  GrpcStatus,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  encodeGrpcMessage,
+  parseGrpcTimeout,
+  type Http2TransportOptions,
+} from './grpc-transport.js';
 export { adsMethod, type AdsMethodName } from './ads-service.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { AdsClient, type AdsClientOptions } from './ads-client.js';

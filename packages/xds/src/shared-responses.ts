@@ -10,7 +10,7 @@
 import type { XdsProtocol } from './callbacks.js';
 import type { Resource } from './resource.js';
 
-/** One shared response: its nonce, and its bytes once the first stream's write encoded them. */
+/** One shared response: its nonce, and its gRPC-framed bytes once the first stream's write encoded them. */
 export interface SharedEncoding {
   /** The content key when shared; undefined for a response of one stream. */
   readonly key: string | undefined;

@@ -31,6 +31,12 @@ describe('deltaSubscription', () => {
     expect(plain(deltaSubscription(type, prev, s, u))).toEqual(want);
   });
 
+  it('keeps the very subscription for a request that subscribes and unsubscribes nothing', () => {
+    const prev = sub(false, ['a', 'b']);
+    expect(deltaSubscription(TypeUrl.ClusterLoadAssignment, prev, [], [])).toBe(prev);
+    expect(deltaSubscription(TypeUrl.ClusterLoadAssignment, prev, ['c'], [])).not.toBe(prev);
+  });
+
   it('isInterested honours wildcard and names', () => {
     expect(isInterested(sub(true), 'any')).toBe(true);
     expect(isInterested(sub(false, ['a']), 'a')).toBe(true);

@@ -73,6 +73,8 @@ export function deltaSubscription(
   subscribe: readonly string[],
   unsubscribe: readonly string[],
 ): Subscription {
+  // An ACK or NACK changes nothing: the same subscription (no copy of its names per request).
+  if (previous && subscribe.length === 0 && unsubscribe.length === 0) return previous;
   let wildcard = previous ? previous.wildcard : subscribe.length === 0 && WILDCARD_TYPES.has(typeUrl);
   if (subscribe.includes(WILDCARD)) wildcard = true;
   if (unsubscribe.includes(WILDCARD)) wildcard = false;

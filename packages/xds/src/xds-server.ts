@@ -14,6 +14,17 @@ import { adsMethod } from './ads-service.js';
 import type { XdsCallbacks } from './callbacks.js';
 import type { ConfigWatcher, DeltaConfigWatcher } from './config-watcher.js';
 import { DeltaStream } from './delta-stream.js';
+import {
+  GrpcStatus,
+  Http2AdsTransport,
+  grpcJsCall,
+  pipeGrpcJsCall,
+  type AdsCall,
+  type AdsHandler,
+  type AdsMethod,
+  type CallSink,
+  type Http2TransportOptions,
+} from './grpc-transport.js';
 import { NamesInterner, internedRequestDecoder } from './request-decoder.js';
 import { SharedResponses } from './shared-responses.js';
 import { SotwStream } from './sotw-stream.js';
@@ -61,6 +72,11 @@ export interface XdsServer {
   readonly implementation: grpc.UntypedServiceImplementation;
   /** server.addService(service, implementation). */
   addTo(server: grpc.Server): void;
+  /**
+   * The ADS methods on their own HTTP/2 server (h2c), writing each shared response to every stream
+   * without a copy per stream; listen() it. Pilot serves ADS this way.
+   */
+  http2Transport(options?: Partial<Http2TransportOptions>): Http2AdsTransport;
   /** Every opened stream with its per-type sent/acked state (for /debug/syncz, proxy-status). */
   connections(): StreamStatus[];
   /** Ends every stream with UNAVAILABLE, so clients reconnect (shutdown, forced resync). */
@@ -79,9 +95,13 @@ interface ServedStream<Req> {
   status(): StreamStatus | undefined;
 }
 
-function failCall(call: AnyCall, code: grpc.status, details: string): void {
-  // grpc-js turns an 'error' on a server call into the call's final status.
-  call.emit('error', { code, details });
+/** A gRPC message frame: flag 0 (not compressed), 4-byte big-endian length, the message. */
+function frameMessage(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(message.length + 5);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
 }
 
 export function createXdsServer(options: XdsServerOptions): XdsServer {
@@ -91,45 +111,56 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const deltaCache = options.deltaCache ?? (options.cache.createDeltaWatch ? (options.cache as DeltaConfigWatcher) : undefined);
   const emptyNode = registry.decode<Node__Output>('envoy.config.core.v3.Node', new Uint8Array());
   const sotwMethod = adsMethod(registry, 'StreamAggregatedResources');
+  const deltaMethod = adsMethod(registry, 'DeltaAggregatedResources');
   // SotW requests repeat their whole resource_names list (every ACK): long lists are decoded once per
   // distinct list and shared, frozen, by every request and subscription that names the same (request-decoder.ts).
   const interner = new NamesInterner();
+  const decodeSotw = internedRequestDecoder(sotwMethod.requestDeserialize as (b: Buffer) => DiscoveryRequest__Output, interner);
+  const decodeDelta = deltaMethod.requestDeserialize as (b: Buffer) => DeltaDiscoveryRequest__Output;
   const responses = new SharedResponses();
+  /** A response gRPC-framed; one that other streams share is encoded and framed by the first write only. */
+  const framed = (method: AdsMethod, r: WireDiscoveryResponse | WireDeltaDiscoveryResponse): Buffer => {
+    const encode =
+      method === 'StreamAggregatedResources'
+        ? () => frameMessage(encodeDiscoveryResponse(r as WireDiscoveryResponse))
+        : () => frameMessage(encodeDeltaDiscoveryResponse(r as WireDeltaDiscoveryResponse));
+    return r.shared ? responses.encoded(r.shared, encode) : encode();
+  };
   const service: grpc.ServiceDefinition = {
     StreamAggregatedResources: {
       ...sotwMethod,
-      requestDeserialize: internedRequestDecoder(sotwMethod.requestDeserialize as (b: Buffer) => DiscoveryRequest__Output, interner),
-      // A response other streams share is encoded by the first write and reused by the rest.
-      responseSerialize: (r: WireDiscoveryResponse) => (r.shared ? responses.encoded(r.shared, () => encodeDiscoveryResponse(r)) : encodeDiscoveryResponse(r)),
+      requestDeserialize: decodeSotw,
+      // grpc-js frames (and copies) the message itself: it gets the shared frame's message part.
+      responseSerialize: (r: WireDiscoveryResponse) => framed('StreamAggregatedResources', r).subarray(5),
     },
     DeltaAggregatedResources: {
-      ...adsMethod(registry, 'DeltaAggregatedResources'),
-      responseSerialize: (r: WireDeltaDiscoveryResponse) =>
-        r.shared ? responses.encoded(r.shared, () => encodeDeltaDiscoveryResponse(r)) : encodeDeltaDiscoveryResponse(r),
+      ...deltaMethod,
+      requestDeserialize: decodeDelta,
+      responseSerialize: (r: WireDeltaDiscoveryResponse) => framed('DeltaAggregatedResources', r).subarray(5),
     },
   };
-  const open = new Map<number, { stream: ServedStream<never>; call: AnyCall }>();
+  const open = new Map<number, { stream: ServedStream<never>; call: AdsCall<object> }>();
   let nextId = 0;
   const admission = new StreamAdmission(options.maxNewStreamsPerSecond ?? 0);
   const throttle = new WriteThrottle(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
 
-  function context(call: AnyCall): StreamContext {
-    return { id: ++nextId, peer: call.getPeer(), callbacks, log, emptyNode, responses };
+  function context(call: AdsCall<object>): StreamContext {
+    return { id: ++nextId, peer: call.peer, callbacks, log, emptyNode, responses };
   }
 
-  function output<R>(call: AnyCall): StreamOutput<R> {
+  function output<R extends object>(call: AdsCall<object>): StreamOutput<R> {
     return {
       write: (r) =>
         throttle.run((done) => {
           // A stream that ended while its response waited gets nothing (and frees its slot).
-          if (call.destroyed || call.writableEnded) return done();
-          call.write(r, () => done());
+          if (call.done) return done();
+          call.write(r, done);
         }),
-      fail: (e: WeftError) => failCall(call, grpc.status.INVALID_ARGUMENT, `${e.code}: ${e.message}`),
+      fail: (e: WeftError) => call.fail(GrpcStatus.INVALID_ARGUMENT, `${e.code}: ${e.message}`),
     };
   }
 
-  function serve<Req>(call: AnyCall, ctx: StreamContext, stream: ServedStream<Req>): void {
+  function serve<Req>(call: AdsCall<object>, ctx: StreamContext, stream: ServedStream<Req>): CallSink<object> {
     open.set(ctx.id, { stream, call });
     let cancelWait = (): void => undefined;
     const end = (error?: Error): void => {
@@ -144,7 +175,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
       } catch (e) {
         // A bug in a stream or cache must fail this stream only, not the server.
         log.error({ err: e, stream: ctx.id }, 'xDS request handling failed');
-        failCall(call, grpc.status.INTERNAL, `xDS request handling failed: ${(e as Error).message}`);
+        call.fail(GrpcStatus.INTERNAL, `xDS request handling failed: ${(e as Error).message}`);
         end(e as Error);
         return;
       }
@@ -158,50 +189,61 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
       for (const req of queued) handle(req);
     });
     if (held !== undefined) log.debug({ stream: ctx.id, waiting: admission.pending }, 'xDS stream waiting for admission');
-    call.on('data', (req: Req) => {
-      if (held === undefined) return handle(req);
-      if (held.length >= MAX_HELD_REQUESTS) {
-        failCall(call, grpc.status.RESOURCE_EXHAUSTED, `more than ${MAX_HELD_REQUESTS} requests before the stream was admitted`);
-        end();
-        return;
-      }
-      held.push(req);
-    });
-    call.on('end', () => {
-      end();
-      call.end();
-    });
-    call.on('error', (e: Error) => end(e));
-    call.on('cancelled', () => end());
-    call.on('close', () => end());
+    return {
+      request: (message) => {
+        const req = message as Req;
+        if (held === undefined) return handle(req);
+        if (held.length >= MAX_HELD_REQUESTS) {
+          call.fail(GrpcStatus.RESOURCE_EXHAUSTED, `more than ${MAX_HELD_REQUESTS} requests before the stream was admitted`);
+          end();
+          return;
+        }
+        held.push(req);
+      },
+      end,
+    };
   }
 
+  /** Opens the stream of a call, or undefined when the method is not served (Delta without a Delta cache). */
+  function openCall(method: AdsMethod, call: AdsCall<object>): CallSink<object> | undefined {
+    if (method === 'StreamAggregatedResources') {
+      const ctx = context(call);
+      return serve<DiscoveryRequest__Output>(call, ctx, new SotwStream(ctx, options.cache, output(call), options.controlPlaneId));
+    }
+    if (!deltaCache) return undefined;
+    const ctx = context(call);
+    return serve<DeltaDiscoveryRequest__Output>(call, ctx, new DeltaStream(ctx, deltaCache, output(call), options.controlPlaneId));
+  }
+
+  const handler: AdsHandler = {
+    open: openCall,
+    decode: (method, bytes) => (method === 'StreamAggregatedResources' ? decodeSotw(bytes) : decodeDelta(bytes)),
+    frame: (method, response) => framed(method, response as WireDiscoveryResponse | WireDeltaDiscoveryResponse),
+  };
+
+  const viaGrpcJs = (method: AdsMethod) => (raw: AnyCall) => {
+    const call = grpcJsCall(raw);
+    const sink = openCall(method, call);
+    if (!sink) return call.fail(GrpcStatus.UNIMPLEMENTED, 'Delta xDS is not served by this cache');
+    pipeGrpcJsCall(raw, sink);
+  };
   const implementation: grpc.UntypedServiceImplementation = {
-    StreamAggregatedResources: (call: AnyCall) => {
-      const ctx = context(call);
-      serve<DiscoveryRequest__Output>(call, ctx, new SotwStream(ctx, options.cache, output(call), options.controlPlaneId));
-    },
-    DeltaAggregatedResources: (call: AnyCall) => {
-      if (!deltaCache) {
-        failCall(call, grpc.status.UNIMPLEMENTED, 'Delta xDS is not served by this cache');
-        return;
-      }
-      const ctx = context(call);
-      serve<DeltaDiscoveryRequest__Output>(call, ctx, new DeltaStream(ctx, deltaCache, output(call), options.controlPlaneId));
-    },
+    StreamAggregatedResources: viaGrpcJs('StreamAggregatedResources'),
+    DeltaAggregatedResources: viaGrpcJs('DeltaAggregatedResources'),
   };
 
   return {
     service,
     implementation,
     addTo: (server) => server.addService(service, implementation),
+    http2Transport: (transport) => new Http2AdsTransport(handler, { logger: transport?.logger ?? log, ...transport }),
     waitingStreams: () => admission.pending,
     connections: () => [...open.values()].map((o) => o.stream.status()).filter((s): s is StreamStatus => s !== undefined),
     closeAll: (reason = 'server closing xDS streams') => {
       for (const [id, { stream, call }] of [...open]) {
         open.delete(id);
         stream.close();
-        failCall(call, grpc.status.UNAVAILABLE, reason);
+        call.fail(GrpcStatus.UNAVAILABLE, reason);
       }
     },
   };

@@ -18,20 +18,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startXdsServer(options: XdsServerOptions): Promise<RunningServer> {
-  const server = new grpc.Server();
+/** How the server carries ADS: its own HTTP/2 transport (what Pilot serves), or a grpc-js server (addTo). */
+export type Transport = 'http2' | 'grpc-js';
+export const TRANSPORTS: readonly Transport[] = ['http2', 'grpc-js'];
+
+export async function startXdsServer(options: XdsServerOptions, transport: Transport = 'http2'): Promise<RunningServer> {
   const xds = createXdsServer({ registry, ...options });
-  xds.addTo(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
+  let port: number;
+  let stop: () => void;
+  if (transport === 'http2') {
+    const ads = xds.http2Transport();
+    port = await ads.listen('127.0.0.1', 0);
+    stop = () => ads.forceClose();
+  } else {
+    const server = new grpc.Server();
+    xds.addTo(server);
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    stop = () => server.forceShutdown();
+  }
   return {
     port,
     target: `127.0.0.1:${port}`,
     xds,
     close: () => {
       xds.closeAll();
-      server.forceShutdown();
+      stop();
       return Promise.resolve();
     },
   };
