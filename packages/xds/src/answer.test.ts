@@ -69,6 +69,33 @@ describe('sotwAnswer for partial types, with what the stream holds', () => {
   });
 });
 
+describe('deltaAnswer with what the stream holds', () => {
+  const c = endpoints('c', [3]);
+  const v1 = new Map<string, Resource>([['a', a], ['b', b], ['c', c]]);
+  const b2 = endpoints('b', [22]);
+  const d = endpoints('d', [4]);
+  const v2 = new Map<string, Resource>([['a', a], ['b', b2], ['d', d]]);
+
+  const next = (wildcard: boolean, names: Set<string>, differ: boolean) => {
+    const versions = new HeldVersions();
+    const subscription = { wildcard, names };
+    const first = deltaAnswer(EDS, { subscription, versions, first: true }, 'v1', v1);
+    versions.rebase(first!.basis!);
+    // A difference of its own (the same version set again) forces the per-name path.
+    if (differ) versions.set('a', a.version);
+    const answer = deltaAnswer(EDS, { subscription, versions, first: false }, 'v2', v2);
+    return answer && { resources: answer.resources.map((r) => r.name).sort(), removed: [...answer.removed].sort() };
+  };
+
+  it('answers from the difference of the maps as it would name by name', () => {
+    for (const differ of [false, true]) {
+      expect(next(true, new Set(), differ)).toEqual({ resources: ['b', 'd'], removed: ['c'] });
+      expect(next(false, new Set(['a', 'c']), differ)).toEqual({ resources: [], removed: ['c'] });
+      expect(next(false, new Set(['a']), differ)).toBeUndefined();
+    }
+  });
+});
+
 const delta = (wildcard: boolean, names: string[], versions: Record<string, string>, first = false) => ({
   subscription: { wildcard, names: new Set(names) },
   versions: new Map(Object.entries(versions)),

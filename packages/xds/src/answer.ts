@@ -1,4 +1,6 @@
-// Pure decisions shared by the caches: does a watch need an answer now, and with what.
+// Pure decisions shared by the caches: does a watch need an answer now, and with what. A resources
+// map given to them must never change afterwards: streams keep it as what the client holds, and the
+// selections and differences computed from it are memoised per map (caches make a new map per change).
 import { TypeUrl } from '@weft/api';
 import type { DeltaResponse, DeltaWatchState, SotwResponse, SotwWatchState } from './config-watcher.js';
 import type { Resource } from './resource.js';
@@ -32,22 +34,36 @@ export function selectResources(sub: Subscription, resources: ReadonlyMap<string
   return out;
 }
 
-/** Per pair of resource maps (earlier → later): the later map's resources that are new or at another version. */
-const changes = new WeakMap<ReadonlyMap<string, Resource>, WeakMap<ReadonlyMap<string, Resource>, readonly Resource[]>>();
+type ResourceMap = ReadonlyMap<string, Resource>;
+
+/** A function of two resource maps, computed once per pair (weakly held: gone with either map). */
+function perPair<T>(compute: (earlier: ResourceMap, later: ResourceMap) => T[]): (earlier: ResourceMap, later: ResourceMap) => readonly T[] {
+  const memo = new WeakMap<ResourceMap, WeakMap<ResourceMap, readonly T[]>>();
+  return (earlier, later) => {
+    if (earlier === later) return [];
+    let byLater = memo.get(earlier);
+    let found = byLater?.get(later);
+    if (found) return found;
+    found = Object.freeze(compute(earlier, later));
+    if (!byLater) memo.set(earlier, (byLater = new WeakMap()));
+    byLater.set(later, found);
+    return found;
+  };
+}
 
 /** The resources of `later` that `earlier` lacks or holds at another version; computed once per pair of maps. */
-export function changedBetween(earlier: ReadonlyMap<string, Resource>, later: ReadonlyMap<string, Resource>): readonly Resource[] {
-  if (earlier === later) return [];
-  let byLater = changes.get(earlier);
-  let found = byLater?.get(later);
-  if (found) return found;
+export const changedBetween = perPair<Resource>((earlier, later) => {
   const out: Resource[] = [];
   for (const [name, r] of later) if (earlier.get(name)?.version !== r.version) out.push(r);
-  found = Object.freeze(out);
-  if (!byLater) changes.set(earlier, (byLater = new WeakMap()));
-  byLater.set(later, found);
-  return found;
-}
+  return out;
+});
+
+/** The names `earlier` has and `later` does not; computed once per pair of maps. */
+export const removedBetween = perPair<string>((earlier, later) => {
+  const out: string[] = [];
+  for (const name of earlier.keys()) if (!later.has(name)) out.push(name);
+  return out;
+});
 
 /**
  * Types whose SotW responses may carry only some of the subscribed resources. xds_protocol ("Resource
@@ -107,19 +123,29 @@ export function deltaAnswer(
   state: DeltaWatchState,
   systemVersion: string,
   resources: ReadonlyMap<string, Resource>,
-  answerEmptyFirst: boolean,
+  answerEmptyFirst = false,
 ): DeltaResponse | undefined {
   const changed: Resource[] = [];
   const removed: string[] = [];
   const sub = state.subscription;
-  const candidates = sub.wildcard ? resources.values() : selectResources(sub, resources);
-  for (const r of candidates) if (state.versions.get(r.name) !== r.version) changed.push(r);
-  for (const name of state.versions.keys()) {
-    if (!resources.has(name) && isInterested(sub, name)) removed.push(name);
+  const names = sub.wildcard ? undefined : sub.names;
+  const exact = state.versions.exactBasis?.();
+  if (exact && exact.names === names) {
+    // The client holds exactly an earlier map for this subscription: the difference of the two maps
+    // (found once for every stream) is the answer.
+    for (const r of changedBetween(exact.resources, resources)) if (isInterested(sub, r.name)) changed.push(r);
+    for (const name of removedBetween(exact.resources, resources)) if (isInterested(sub, name)) removed.push(name);
+  } else {
+    const candidates = sub.wildcard ? resources.values() : selectResources(sub, resources);
+    for (const r of candidates) if (state.versions.get(r.name) !== r.version) changed.push(r);
+    for (const name of state.versions.keys()) {
+      if (!resources.has(name) && isInterested(sub, name)) removed.push(name);
+    }
   }
   const answerEmpty = answerEmptyFirst && state.first && sub.wildcard;
   if (changed.length === 0 && removed.length === 0 && !answerEmpty) return undefined;
-  return { typeUrl, systemVersion, resources: changed, removed };
+  // Once applied, the client holds every resource of this map the subscription covers, and nothing else of it.
+  return { typeUrl, systemVersion, resources: changed, removed, basis: { resources, names } };
 }
 
 /**
@@ -127,7 +153,7 @@ export function deltaAnswer(
  * resources at their new versions and the removed names gone. In place: a response that changes one
  * resource costs one entry, not a copy of everything the client holds.
  */
-export function applyDelta(versions: Map<string, string>, response: DeltaResponse): void {
+export function applyDelta(versions: { set(name: string, version: string): unknown; delete(name: string): unknown }, response: DeltaResponse): void {
   for (const r of response.resources) versions.set(r.name, r.version);
   for (const name of response.removed) versions.delete(name);
 }

@@ -1,6 +1,6 @@
 // The seam between streams and caches (go-control-plane's ConfigWatcher): streams know only this.
 import type { Node__Output } from '@weft/api';
-import type { AnswerBasis, HeldLookup } from './held-versions.js';
+import type { AnswerBasis, HeldLookup, HeldState } from './held-versions.js';
 import type { Resource } from './resource.js';
 import type { Subscription } from './subscription.js';
 
@@ -44,7 +44,7 @@ export interface SotwResponse {
 export interface DeltaWatchState {
   readonly subscription: Subscription;
   /** name → version the client holds: initial_resource_versions, then what this stream sent. */
-  readonly versions: ReadonlyMap<string, string>;
+  readonly versions: HeldState;
   /** True until the first response of the type on this stream. */
   readonly first: boolean;
 }
@@ -55,6 +55,8 @@ export interface DeltaResponse {
   readonly systemVersion: string;
   readonly resources: readonly Resource[];
   readonly removed: readonly string[];
+  /** As SotwResponse.basis: once applied, the client holds exactly the covered resources of this map. */
+  readonly basis?: AnswerBasis;
 }
 
 export type CancelWatch = () => void;

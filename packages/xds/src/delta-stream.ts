@@ -4,6 +4,7 @@ import type { DeltaDiscoveryRequest__Output } from '@weft/api';
 import { applyDelta } from './answer.js';
 import { SentResponseEvent, invokeCallback, type StreamInfo } from './callbacks.js';
 import type { DeltaConfigWatcher, DeltaResponse } from './config-watcher.js';
+import { HeldVersions } from './held-versions.js';
 import { contentKey } from './shared-responses.js';
 import { StreamBase, errorDetailOf, type Pending, type StreamContext, type StreamOutput, type StreamStatus, type WatchSlot } from './stream-base.js';
 import { WILDCARD, deltaSubscription, type Subscription } from './subscription.js';
@@ -15,8 +16,8 @@ interface DeltaTypeState extends WatchSlot {
   /** Per-resource ACK/NACK over `versions`. */
   readonly acks: ResourceAcks;
   subscription: Subscription | undefined;
-  /** name → version the client holds. */
-  versions: Map<string, string>;
+  /** name → version the client holds (a reference to the map it was last answered from, plus differences). */
+  readonly versions: HeldVersions;
   first: boolean;
 }
 
@@ -41,7 +42,8 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
     if (!t) {
       // initial_resource_versions is honoured on the first request of a type only: the client tells a
       // fresh stream what it kept from the previous one, so unchanged resources are not resent.
-      const initial = new Map(Object.entries(req.initial_resource_versions ?? {}));
+      const initial = new HeldVersions();
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) initial.set(name, version);
       t = { sync: new TypeSync(typeUrl), acks: new ResourceAcks(false), subscription: undefined, versions: initial, first: true, generation: 0 };
       this.types.set(typeUrl, t);
     }
@@ -111,7 +113,8 @@ export class DeltaStream extends StreamBase<DeltaResponse> {
     const shared = this.responseFor(contentKey('delta', response.typeUrl, response.systemVersion, response.resources, response.removed));
     const nonce = shared.nonce;
     t.sync.recordSent(response.systemVersion, nonce);
-    applyDelta(t.versions, response);
+    if (response.basis) t.versions.rebase(response.basis);
+    else applyDelta(t.versions, response);
     t.acks.recordSent(nonce, response.resources, response.removed);
     t.first = false;
     t.cancel = undefined;

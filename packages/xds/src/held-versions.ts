@@ -12,13 +12,18 @@ export interface HeldLookup {
   exactBasis?(): AnswerBasis | undefined;
 }
 
+/** What a Delta watch reads: the lookup, and every name held (to find removals). */
+export interface HeldState extends HeldLookup {
+  keys(): Iterable<string>;
+}
+
 /** The resources an answer was computed against, and the names it covered (undefined: all of them). */
 export interface AnswerBasis {
   readonly resources: ReadonlyMap<string, Resource>;
   readonly names: ReadonlySet<string> | undefined;
 }
 
-export class HeldVersions implements HeldLookup {
+export class HeldVersions implements HeldState {
   private basis: AnswerBasis | undefined;
   /** Where the client differs from `basis`: the version it holds, or undefined for a name it does not hold. */
   private readonly diff = new Map<string, string | undefined>();
@@ -48,6 +53,24 @@ export class HeldVersions implements HeldLookup {
   /** After a response not known to be complete: each sent resource is held at its version. */
   sent(resources: readonly Resource[]): void {
     for (const r of resources) this.diff.set(r.name, r.version);
+  }
+
+  /** One name held at `version` (Delta initial_resource_versions, or a response applied name by name). */
+  set(name: string, version: string): this {
+    this.diff.set(name, version);
+    return this;
+  }
+
+  /** One name no longer held (unsubscribed, removed, or to be sent again). */
+  delete(name: string): boolean {
+    const had = this.has(name);
+    if (this.covers(name)) this.diff.set(name, undefined);
+    else this.diff.delete(name);
+    return had;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this) yield name;
   }
 
   /** The subscription is now `names`: everything else is no longer held; `forget` hears each name dropped. */

@@ -84,3 +84,18 @@ describe('LinearCache (Delta)', () => {
     expect(got[1]?.removed).toEqual(['a']);
   });
 });
+
+describe('LinearCache resources()', () => {
+  it('hands out maps that never change: each change makes a new one', () => {
+    const cache = new LinearCache({ typeUrl: EDS, initial: [endpoints('a', [1])] });
+    const before = cache.resources();
+    cache.updateResource(endpoints('b', [1]));
+    cache.deleteResource('a');
+    expect([...before.keys()]).toEqual(['a']);
+    expect([...cache.resources().keys()]).toEqual(['b']);
+    // No change, no new map.
+    const now = cache.resources();
+    cache.updateResource(endpoints('b', [1]));
+    expect(cache.resources()).toBe(now);
+  });
+});

@@ -47,8 +47,12 @@ export class LinearCache implements ConfigWatcher, DeltaConfigWatcher {
   private readonly log: Logger;
   private counter = 0;
   private readonly entries = new Map<string, Entry>();
-  /** The same resources by name, kept alongside so answers need not rebuild a map per watch. */
-  private readonly current = new Map<string, Resource>();
+  /**
+   * The same resources by name, kept alongside so answers need not rebuild a map per watch. Never
+   * changed once handed out: each change makes a new map (streams keep the map they were answered
+   * from as what the client holds, and answers memoise per map).
+   */
+  private current: ReadonlyMap<string, Resource> = new Map<string, Resource>();
   /** Deleted names → counter at deletion, so named SotW watches learn of the removal. */
   private readonly deletedAt = new Map<string, number>();
   private readonly watches = new Map<number, SotwWatch>();
@@ -67,7 +71,7 @@ export class LinearCache implements ConfigWatcher, DeltaConfigWatcher {
     return `${this.prefix}${this.counter}`;
   }
 
-  /** The live set (read-only view; changes with the cache). */
+  /** The current set: an immutable map, replaced (not changed) by every change. */
   resources(): ReadonlyMap<string, Resource> {
     return this.current;
   }
@@ -91,22 +95,25 @@ export class LinearCache implements ConfigWatcher, DeltaConfigWatcher {
     const changed = new Set<string>();
     const next = this.counter + 1;
     const seen = new Set<string>();
+    let current: Map<string, Resource> | undefined;
+    const edit = (): Map<string, Resource> => (current ??= new Map(this.current));
     for (const r of upsert) {
       if (r.typeUrl !== this.typeUrl) throw XdsErrors.TYPE_MISMATCH([r.name, r.typeUrl, this.typeUrl]);
       if (seen.has(r.name)) throw XdsErrors.DUPLICATE_RESOURCE([this.typeUrl, r.name]);
       seen.add(r.name);
       if (this.entries.get(r.name)?.resource.version === r.version) continue;
       this.entries.set(r.name, { resource: r, changedAt: next });
-      this.current.set(r.name, r);
+      edit().set(r.name, r);
       this.deletedAt.delete(r.name);
       changed.add(r.name);
     }
     for (const name of remove) {
       if (!this.entries.delete(name)) continue;
-      this.current.delete(name);
+      edit().delete(name);
       this.deletedAt.set(name, next);
       changed.add(name);
     }
+    if (current) this.current = current;
     if (changed.size === 0) return;
     this.counter = next;
     this.log.debug({ version: this.version(), changed: changed.size }, 'resources changed');
