@@ -132,7 +132,9 @@ export async function runScenario(server, work, o, dir, progress) {
     const cfg = join(dir, `client-${o.protocol}-${k}.json`);
     const proxies = work.proxies.filter((_, i) => i % procs === k);
     await writeFile(cfg, JSON.stringify({ address: server.address, protocol: o.protocol, connections: o.connections, proxies, edsNames: work.edsNames, markers: work.markers }));
-    clients.push(startServer(`pilot-client-${k}`, process.execPath, [CLIENT, cfg], { onLine: (l) => col.onLine(l) }));
+    // WEFT_BENCH_CLIENT_NODE_ARGS: node flags for the simulated proxies' processes (e.g. --cpu-prof), as WEFT_BENCH_PILOT_NODE_ARGS for Weft's Pilot.
+    const clientArgs = (process.env.WEFT_BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    clients.push(startServer(`pilot-client-${k}`, process.execPath, [...clientArgs, CLIENT, cfg], { onLine: (l) => col.onLine(l) }));
   }
   const phases = [];
   try {
