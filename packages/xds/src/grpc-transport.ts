@@ -265,12 +265,23 @@ export class Http2AdsTransport {
     });
   }
 
-  /** Stops accepting connections and closes every session once its streams are done (after closeAll). */
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and closes every session once its streams are done (after closeAll);
+   * a session whose client does not finish its streams within `graceMs` is dropped.
+   */
+  close(graceMs = 2000): Promise<void> {
     return new Promise((resolve) => {
       for (const session of this.sessions) session.close();
-      this.server.close(() => resolve());
-      if (!this.server.listening) resolve();
+      const timer = setTimeout(() => {
+        for (const session of this.sessions) session.destroy();
+      }, graceMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (!this.server.listening) return done();
+      this.server.close(() => done());
     });
   }
 

@@ -177,6 +177,25 @@ describe('HTTP/2 ADS transport', () => {
   });
 });
 
+describe('HTTP/2 ADS transport shutdown', () => {
+  it('close() ends sessions whose clients never finish their streams after the grace period', async () => {
+    const own = createXdsServer({ registry, cache });
+    const t = own.http2Transport();
+    const p = await t.listen('127.0.0.1', 0);
+    const session = http2.connect(`http://127.0.0.1:${p}`);
+    const req = session.request({ ':method': 'POST', ':path': SOTW, 'content-type': 'application/grpc' });
+    req.write(frame(cdsRequest('raw')));
+    await expect.poll(() => own.connections().length).toBe(1);
+    // The stream ends with UNAVAILABLE, but the client keeps its side open and the session up.
+    own.closeAll('bye');
+    const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
+    // Resolves (the test would time out otherwise), and the client sees its session dropped.
+    await t.close(300);
+    await closed;
+    expect(session.destroyed || session.closed).toBe(true);
+  });
+});
+
 describe('gRPC framing helpers', () => {
   it('percent-encodes grpc-message outside printable ASCII and %', () => {
     expect(encodeGrpcMessage('ok: 100% ü\n')).toBe('ok: 100%25 %C3%BC%0A');
