@@ -17,7 +17,7 @@ describe('pilot-discovery', () => {
   it('lists the discovery command and its Istio flags', async () => {
     const c = captureIO();
     expect(await main(['discovery', '--help'], {}, c.io)).toBe(0);
-    for (const f of ['--configDir', '--meshConfig', '--grpcAddr string', '(default ":15010")', '--httpAddr', '(default ":8080")', '--monitoringAddr', '(default ":15014")', '--domain', '(default "cluster.local")', '--registries', '[$PILOT_DEBOUNCE_AFTER]', '[$PILOT_DEBOUNCE_MAX]']) {
+    for (const f of ['--configDir', '--meshConfig', '--grpcAddr string', '(default ":15010")', '--httpAddr', '(default ":8080")', '--monitoringAddr', '(default ":15014")', '--domain', '(default "cluster.local")', '--registries', '[$PILOT_DEBOUNCE_AFTER]', '[$PILOT_DEBOUNCE_MAX]', '--pushThrottle', '[$PILOT_PUSH_THROTTLE]']) {
       expect(c.stdout()).toContain(f);
     }
   });

@@ -20,6 +20,7 @@ const discoveryFlags = {
   debounceAfter: flag('duration', 'quiet period before a push', { default: 100, env: 'PILOT_DEBOUNCE_AFTER' }),
   debounceMax: flag('duration', 'longest a change waits for a push', { default: 10_000, env: 'PILOT_DEBOUNCE_MAX' }),
   maxRequestsPerSecond: flag('int', 'new xDS streams admitted per second (a reconnect storm waits its turn); 0: no limit', { default: 0, env: 'PILOT_MAX_REQUESTS_PER_SECOND' }),
+  pushThrottle: flag('int', 'responses in flight at once across all streams (the rest wait in order); 0: no limit', { default: 100, env: 'PILOT_PUSH_THROTTLE' }),
   log_output_level: flag('string', 'log level: debug, info, warn, error (Istio form "default:info" accepted)', { default: 'default:info' }),
 };
 
@@ -78,6 +79,7 @@ const discovery: Command<typeof discoveryFlags> = {
       monitoringAddr: parsed['monitoringAddr']!,
       debounceAfterMs: values.debounceAfter,
       maxNewStreamsPerSecond: values.maxRequestsPerSecond,
+      maxConcurrentWrites: values.pushThrottle,
       debounceMaxMs: values.debounceMax,
     });
     try {

@@ -31,6 +31,8 @@ export interface PilotServerOptions {
   readonly debounceAfterMs: number;
   /** PILOT_MAX_REQUESTS_PER_SECOND: new xDS streams admitted per second; 0 or unset: no limit. */
   readonly maxNewStreamsPerSecond?: number;
+  /** Responses in flight at once across streams (PILOT_PUSH_THROTTLE; default 100, 0: no limit). */
+  readonly maxConcurrentWrites?: number;
   readonly debounceMaxMs: number;
 }
 
@@ -78,6 +80,7 @@ export class PilotServer {
       logger: options.logger,
       controlPlaneId: 'weft-pilot',
       ...(options.maxNewStreamsPerSecond ? { maxNewStreamsPerSecond: options.maxNewStreamsPerSecond } : {}),
+      ...(options.maxConcurrentWrites !== undefined ? { maxConcurrentWrites: options.maxConcurrentWrites } : {}),
       callbacks: {
         // A count, not xds.connections().length: that builds every stream's status, on every open.
         onStreamOpen: (s) => {
