@@ -37,6 +37,8 @@ export interface AdsCall<Res> {
   fail(code: number, details: string): void;
   /** Ends the call with OK (after the client half-closed). */
   finish(): void;
+  /** Ends the call at once, dropping what is still buffered for it (the client is not reading). */
+  abort(details: string): void;
 }
 
 /** What a transport tells the server about an opened call. */
@@ -205,6 +207,13 @@ class Http2AdsCall implements AdsCall<object> {
 
   finish(): void {
     this.end(GrpcStatus.OK, '');
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.ended = true;
+    // RST_STREAM: trailers would only queue behind the data the client does not read.
+    this.stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
   private end(code: number, details: string): void {
@@ -385,6 +394,8 @@ export function grpcJsCall(call: grpc.ServerDuplexStream<unknown, unknown>): Ads
     // grpc-js turns an 'error' on a server call into the call's final status.
     fail: (code, details) => void call.emit('error', { code, details }),
     finish: () => call.end(),
+    // grpc-js sends the status after what is buffered; the call ends on our side either way.
+    abort: (details) => void call.emit('error', { code: GrpcStatus.UNAVAILABLE, details }),
   };
 }
 

@@ -19,13 +19,15 @@ describe('WriteThrottle', () => {
     expect(t.waiting).toBe(0);
   });
 
-  it('frees the slot of a write that is never flushed after stuckMs', async () => {
+  it('frees the slot of a write that is never flushed after stuckMs, and says so to that write only', async () => {
     const t = new WriteThrottle(1, 20);
     const started: string[] = [];
-    t.run(() => started.push('stuck'));
-    t.run((d) => (started.push('next'), d()));
+    const stuck: string[] = [];
+    t.run(() => started.push('stuck'), () => stuck.push('stuck'));
+    t.run((d) => (started.push('next'), d()), () => stuck.push('next'));
     expect(started).toEqual(['stuck']);
     await expect.poll(() => started).toEqual(['stuck', 'next']);
+    expect(stuck).toEqual(['stuck']);
   });
 
   it('writes at once with no limit', () => {

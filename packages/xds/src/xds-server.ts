@@ -58,10 +58,19 @@ export interface XdsServerOptions {
    * rest wait in order. Default DEFAULT_CONCURRENT_WRITES; 0: no limit.
    */
   maxConcurrentWrites?: number;
+  /**
+   * A response not flushed to its stream this long after its write started ends that stream (Istio
+   * 1.1–1.3's SendTimeout: a client that does not read would otherwise hold its buffered responses
+   * forever); the client reconnects and is answered afresh. Default 5 s; applies with maxConcurrentWrites.
+   */
+  sendTimeoutMs?: number;
 }
 
 /** Responses in flight at once across streams (Istio's PILOT_PUSH_THROTTLE default). */
 export const DEFAULT_CONCURRENT_WRITES = 100;
+
+/** Istio 1.1–1.3's SendTimeout. */
+export const DEFAULT_SEND_TIMEOUT_MS = 5_000;
 
 /** Requests a stream waiting for admission may send before it is failed with RESOURCE_EXHAUSTED. */
 export const MAX_HELD_REQUESTS = 32;
@@ -142,31 +151,42 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const open = new Map<number, { stream: ServedStream<never>; call: AdsCall<object> }>();
   let nextId = 0;
   const admission = new StreamAdmission(options.maxNewStreamsPerSecond ?? 0);
-  const throttle = new WriteThrottle(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
+  const throttle = new WriteThrottle(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
 
   function context(call: AdsCall<object>): StreamContext {
     return { id: ++nextId, peer: call.peer, callbacks, log, emptyNode, responses };
   }
 
-  function output<R extends object>(call: AdsCall<object>): StreamOutput<R> {
+  /** Where a stream writes; `stuck.at` is set by serve() to end the stream when a write times out. */
+  function output<R extends object>(call: AdsCall<object>, stuck: { at?: () => void }): StreamOutput<R> {
     return {
       write: (r) =>
-        throttle.run((done) => {
-          // A stream that ended while its response waited gets nothing (and frees its slot).
-          if (call.done) return done();
-          call.write(r, done);
-        }),
+        throttle.run(
+          (done) => {
+            // A stream that ended while its response waited gets nothing (and frees its slot).
+            if (call.done) return done();
+            call.write(r, done);
+          },
+          () => stuck.at?.(),
+        ),
       fail: (e: WeftError) => call.fail(GrpcStatus.INVALID_ARGUMENT, `${e.code}: ${e.message}`),
     };
   }
 
-  function serve<Req>(call: AdsCall<object>, ctx: StreamContext, stream: ServedStream<Req>): CallSink<object> {
+  function serve<Req>(call: AdsCall<object>, ctx: StreamContext, stream: ServedStream<Req>, stuck: { at?: () => void }): CallSink<object> {
     open.set(ctx.id, { stream, call });
     let cancelWait = (): void => undefined;
     const end = (error?: Error): void => {
       cancelWait();
       if (!open.delete(ctx.id)) return;
       stream.close(error);
+    };
+    stuck.at = () => {
+      if (!open.has(ctx.id)) return;
+      const ms = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+      log.warn({ stream: ctx.id, node: stream.status()?.stream.node.id, timeoutMs: ms }, 'timeout sending an xDS response: the client is not reading; its stream is closed');
+      call.abort(`timeout sending: the response was not read within ${ms} ms`);
+      end(new Error('timeout sending'));
     };
     const handle = (req: Req): void => {
       if (!open.has(ctx.id)) return;
@@ -206,13 +226,14 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
 
   /** Opens the stream of a call, or undefined when the method is not served (Delta without a Delta cache). */
   function openCall(method: AdsMethod, call: AdsCall<object>): CallSink<object> | undefined {
+    const stuck: { at?: () => void } = {};
     if (method === 'StreamAggregatedResources') {
       const ctx = context(call);
-      return serve<DiscoveryRequest__Output>(call, ctx, new SotwStream(ctx, options.cache, output(call), options.controlPlaneId));
+      return serve<DiscoveryRequest__Output>(call, ctx, new SotwStream(ctx, options.cache, output(call, stuck), options.controlPlaneId), stuck);
     }
     if (!deltaCache) return undefined;
     const ctx = context(call);
-    return serve<DeltaDiscoveryRequest__Output>(call, ctx, new DeltaStream(ctx, deltaCache, output(call), options.controlPlaneId));
+    return serve<DeltaDiscoveryRequest__Output>(call, ctx, new DeltaStream(ctx, deltaCache, output(call, stuck), options.controlPlaneId), stuck);
   }
 
   const handler: AdsHandler = {

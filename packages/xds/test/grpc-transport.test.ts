@@ -223,3 +223,29 @@ describe('gRPC framing helpers', () => {
     }
   });
 });
+
+describe('send timeout (a client that does not read)', () => {
+  it('resets the stream of a response not flushed within sendTimeoutMs, and forgets it', async () => {
+    const big = new SnapshotCache();
+    // About 400 KB of clusters: far more than the 64 KiB stream window of a client that never reads.
+    const clusters = Array.from({ length: 3000 }, (_, i) => edsCluster(`cluster-with-a-rather-long-name-${i}.example.svc.cluster.local`));
+    big.setSnapshot('stuck', Snapshot.create({ version: 'v1', resources: { [TypeUrl.Cluster]: clusters } }));
+    const own = createXdsServer({ registry, cache: big, sendTimeoutMs: 300 });
+    const t = own.http2Transport();
+    const p = await t.listen('127.0.0.1', 0);
+    const session = http2.connect(`http://127.0.0.1:${p}`);
+    try {
+      const req = session.request({ ':method': 'POST', ':path': SOTW, 'content-type': 'application/grpc' });
+      req.pause();
+      const closed = new Promise<number>((resolve) => req.on('close', () => resolve(req.rstCode)));
+      req.write(frame(cdsRequest('stuck')));
+      await expect.poll(() => own.connections().length).toBe(1);
+      expect(await closed).toBe(http2.constants.NGHTTP2_CANCEL);
+      await expect.poll(() => own.connections().length).toBe(0);
+    } finally {
+      session.destroy();
+      own.closeAll();
+      t.forceClose();
+    }
+  });
+});
