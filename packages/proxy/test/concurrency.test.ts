@@ -13,6 +13,7 @@ import { loadProtoRegistry, TypeUrl } from '@weft/api';
 import { createXdsServer, makeResource, Snapshot, SnapshotCache } from '@weft/xds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HCM_TYPE, startUpstream } from './fixtures/static-proxy.js';
+import { adsBootstrap } from './fixtures/proxy-process.js';
 
 const BIN = fileURLToPath(new URL('../bin/weft-proxy.js', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -208,34 +209,9 @@ async function startControlPlane(listenerPort: number, upstreamPort: number): Pr
 }
 
 function adsBootstrapFile(xdsPort: number): string {
-  const bootstrap = {
-    node: { id: 'test', cluster: 'test' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    dynamic_resources: {
-      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
-      cds_config: { ads: {}, resource_api_version: 'V3' },
-      lds_config: { ads: {}, resource_api_version: 'V3' },
-    },
-    static_resources: {
-      clusters: [
-        {
-          name: 'xds-grpc',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          typed_extension_protocol_options: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-              explicit_http_config: { http2_protocol_options: {} },
-            },
-          },
-          load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: xdsPort } } } }] }] },
-        },
-      ],
-    },
-  };
   const dir = mkdtempSync(join(tmpdir(), 'weft-concurrency-'));
   const file = join(dir, 'bootstrap.json');
-  writeFileSync(file, JSON.stringify(bootstrap));
+  writeFileSync(file, JSON.stringify(adsBootstrap(xdsPort)));
   return file;
 }
 

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadProtoRegistry, TypeUrl } from '@weft/api';
 import { createXdsServer, makeResource, Snapshot, SnapshotCache } from '@weft/xds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, runProxy, staticBootstrap, type ProxyProcess } from './fixtures/proxy-process.js';
+import { adsBootstrap, freePort, runProxy, staticBootstrap, type ProxyProcess } from './fixtures/proxy-process.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -310,27 +310,6 @@ async function startControlPlane(listenerPort: number): Promise<{ port: number; 
     server.forceShutdown();
   });
   return { port, push };
-}
-
-function adsBootstrap(xdsPort: number): object {
-  return {
-    node: { id: 'test', cluster: 'test' },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    dynamic_resources: { ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] }, cds_config: ADS, lds_config: ADS },
-    static_resources: {
-      clusters: [
-        {
-          name: 'xds-grpc',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          typed_extension_protocol_options: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: { http2_protocol_options: {} } },
-          },
-          load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: xdsPort } } } }] }] },
-        },
-      ],
-    },
-  };
 }
 
 describe('an endpoint EDS removes', () => {

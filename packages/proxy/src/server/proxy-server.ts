@@ -234,12 +234,20 @@ export class ProxyServer {
     this.state = 'INITIALIZING';
     const client = this.options.relay ?? this.createAdsClient(ads);
     const initial = new Set<string>();
+    let goingLive = false;
     client.on('update', (u, verdict) => {
       this.countUpdate(u.typeUrl, verdict.accepted);
       if (!verdict.accepted) return;
       this.options.workers?.publish(u, (name) => this.clusters.slotOf(name));
       initial.add(u.typeUrl);
-      if (this.state === 'INITIALIZING' && initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') && initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) this.goLive();
+      if (this.state !== 'INITIALIZING' || goingLive) return;
+      if (!initial.has('type.googleapis.com/envoy.config.cluster.v3.Cluster') || !initial.has('type.googleapis.com/envoy.config.listener.v3.Listener')) return;
+      // As Envoy: LIVE once the initial listeners are warm (their routes in, or their initial fetch
+      // timeout passed) and bound, so /ready never answers 200 before the ports accept connections.
+      goingLive = true;
+      void this.ads?.whenListenersActive().then(() => {
+        if (this.state === 'INITIALIZING') this.goLive();
+      });
     });
     this.ads = new AdsSubscription({
       // A worker's relay has the same shape; the subscription only calls these methods.

@@ -57,6 +57,9 @@ export class AdsSubscription {
   private readonly pending = new Map<string, { listener: Listener__Output; timer: NodeJS.Timeout; timedOut: boolean }>();
   private lastRouteNames: string[] = [];
   private lastEdsNames: string[] = [];
+  /** Listener activations (binds) under way. */
+  private activating = 0;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: AdsSubscriptionOptions) {
     this.log = moduleLogger(options.logger, 'xds.subscription');
@@ -80,6 +83,20 @@ export class AdsSubscription {
   /** Listeners waiting for routes, warming clusters or secrets (listener_manager.total_listeners_warming). */
   warmingListeners(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Resolves once no listener is warming and every activation (bind) has finished: Envoy's server
+   * leaves INITIALIZING only when the listeners of the initial LDS response are warm.
+   */
+  whenListenersActive(): Promise<void> {
+    if (this.pending.size === 0 && this.activating === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private checkIdle(): void {
+    if (this.pending.size > 0 || this.activating > 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   stop(): void {
@@ -180,14 +197,19 @@ export class AdsSubscription {
   private cancelPending(name: string): void {
     const p = this.pending.get(name);
     if (p) clearTimeout(p.timer);
-    this.pending.delete(name);
+    // A warming listener removed (or replaced) no longer holds initialization back.
+    if (this.pending.delete(name)) queueMicrotask(() => this.checkIdle());
   }
 
   private async activate(l: Listener__Output): Promise<void> {
+    this.activating++;
     try {
       await this.options.targets.listeners.activate(l);
     } catch (e) {
       this.log.error({ err: e, listener: l.name }, 'listener could not be activated');
+    } finally {
+      this.activating--;
+      this.checkIdle();
     }
   }
 }
