@@ -119,6 +119,16 @@ function analyze(type, values) {
 // Envoy's default HTTP/2 windows are 256 MiB; a 64 KiB window would make big CDS responses crawl.
 const WINDOW = 256 * 1024 * 1024;
 
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+/** `chunks` (`bytes` in all) as one buffer: the process's scratch buffer, grown as needed. */
+function gather(chunks, bytes) {
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  let at = 0;
+  for (const c of chunks) at += c.copy(scratch, at);
+  return scratch.subarray(0, bytes);
+}
+
 /** One ADS call on an HTTP/2 session: write() frames a request; 'data' gives each response message. */
 class AdsCall extends EventEmitter {
   constructor(session, path) {
@@ -147,16 +157,22 @@ class AdsCall extends EventEmitter {
     });
   }
 
-  /** Splits the body into messages: one wholly inside a chunk is passed without a copy. */
+  /**
+   * Splits the body into messages: one wholly inside a chunk is passed without a copy, one spread over
+   * chunks is gathered into a scratch buffer shared by every call of the process (messages are handled
+   * to the end synchronously, and nothing keeps their bytes), not into a new 600 KB buffer each time.
+   */
   read(chunk) {
     let buf = chunk;
+    let fromScratch = false;
     if (this.pendingBytes > 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       if (this.pendingBytes < 5) return;
       const head = this.pending[0].length >= 5 ? this.pending[0] : Buffer.concat(this.pending);
       if (this.pendingBytes < 5 + head.readUInt32BE(1)) return;
-      buf = Buffer.concat(this.pending, this.pendingBytes);
+      buf = gather(this.pending, this.pendingBytes);
+      fromScratch = true;
       this.pending = [];
       this.pendingBytes = 0;
     }
@@ -168,8 +184,10 @@ class AdsCall extends EventEmitter {
       pos += 5 + length;
     }
     if (pos < buf.length) {
-      this.pending = [buf.subarray(pos)];
-      this.pendingBytes = buf.length - pos;
+      // What follows stays for the next read: out of the scratch buffer, which the next gather reuses.
+      const rest = buf.subarray(pos);
+      this.pending = [fromScratch ? Buffer.from(rest) : rest];
+      this.pendingBytes = rest.length;
     }
   }
 
