@@ -148,4 +148,31 @@ spec:
     expect(after.resources(TypeUrl.ClusterLoadAssignment)).toBe(before.resources(TypeUrl.ClusterLoadAssignment));
     expect(after.typeVersion(TypeUrl.Cluster)).toBe(before.typeVersion(TypeUrl.Cluster));
   });
+
+  it('keeps the very Resource of a route config whose content did not change across pushes, and makes a new one when it did', async () => {
+    const cache = new SnapshotCache({});
+    const d = new Discovery({ registry, cache, generators: defaultGenerators(), logger: silentLogger() });
+    d.connect({ id: 1, peer: 'p', node: node('10.1.0.1', 'a', 'shop') } as never);
+    const route = () => cache.getSnapshot(d.proxies()[0]!.group)!.resources(TypeUrl.RouteConfiguration).get('8080');
+    await d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    const first = route();
+    expect(first).toBeDefined();
+    // The same config again, pushed in full: a new object graph, the same bytes, the same Resource
+    // (streams then share its encoding, and its version stays).
+    await d.push(snapshotFromYaml(YAML), pushRequest('test', 0));
+    expect(route()).toBe(first);
+    const vs = `${YAML}---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart.shop.svc.cluster.local]
+  http:
+  - timeout: 3s
+    route: [{destination: {host: cart.shop.svc.cluster.local}}]
+`;
+    await d.push(snapshotFromYaml(vs), pushRequest('test', 0));
+    expect(route()).not.toBe(first);
+    expect(route()!.version).not.toBe(first!.version);
+  });
 });

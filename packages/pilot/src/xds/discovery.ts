@@ -271,12 +271,27 @@ export class Discovery {
     // Work shared by generators comes back as the same object: no need to look at its content.
     const known = memo.byObject.get(object);
     if (known && known.name === name && known.typeUrl === typeUrl) return known;
-    const key = `${messageType}\u0000${name}\u0000${JSON.stringify(object)}`;
-    let r = memo.byContent.get(key);
-    if (!r) {
-      r = memo.previous?.get(key) ?? makeResource(this.options.registry, typeUrl, object, { name });
+    let r: Resource | undefined;
+    if (typeUrl === TypeUrl.RouteConfiguration) {
+      // Route configs are large (a virtual host per service) and change with any VirtualService or
+      // service of their scope: encoding them is needed then anyway, and its content hash (the
+      // resource version) is a cheaper key than their JSON.
+      const made = makeResource(this.options.registry, typeUrl, object, { name });
+      const key = `${messageType}\u0000${name}\u0000#${made.version}`;
+      r = memo.byContent.get(key) ?? memo.previous?.get(key);
+      if (!r) {
+        r = made;
+        memo.generated++;
+      }
       memo.byContent.set(key, r);
-      memo.generated++;
+    } else {
+      const key = `${messageType}\u0000${name}\u0000${JSON.stringify(object)}`;
+      r = memo.byContent.get(key);
+      if (!r) {
+        r = memo.previous?.get(key) ?? makeResource(this.options.registry, typeUrl, object, { name });
+        memo.byContent.set(key, r);
+        memo.generated++;
+      }
     }
     memo.byObject.set(object, r);
     return r;
