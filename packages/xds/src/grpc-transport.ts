@@ -178,7 +178,9 @@ class Http2AdsCall implements AdsCall<object> {
   ) {
     this.peer = peerOf(stream);
     stream.on('wantTrailers', () => {
+      // Set by end() before it ends the stream; node:http2 waits for one or the other.
       if (this.trailers) stream.sendTrailers(this.trailers);
+      else stream.close();
     });
   }
 
