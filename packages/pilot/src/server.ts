@@ -129,7 +129,7 @@ export class PilotServer {
     });
     await this.push(pushRequest('startup', Date.now()));
     this.loaded = true;
-    const grpcPort = await this.ads.listen(this.options.grpcAddr.host.replace(/^\[(.*)\]$/, '$1'), this.options.grpcAddr.port);
+    const grpcPort = await this.ads.listen(this.options.grpcAddr.host, this.options.grpcAddr.port);
     const out: ListeningAddresses = { grpc: `${this.options.grpcAddr.host}:${grpcPort}` };
     this.log.info({ address: out.grpc }, 'ADS (gRPC) listening');
     if (this.options.httpAddr) {

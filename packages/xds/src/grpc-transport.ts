@@ -221,11 +221,10 @@ class Http2AdsCall implements AdsCall<object> {
   private end(code: number, details: string): void {
     if (this.done) return;
     this.ended = true;
-    const status: http2.OutgoingHttpHeaders = { 'grpc-status': String(code), ...(details ? { 'grpc-message': encodeGrpcMessage(details) } : {}) };
+    const status = statusFields(code, details);
     if (!this.headersSent) {
-      // Trailers-Only: one HEADERS frame with the status, ending the stream.
       this.headersSent = true;
-      this.stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...status }, { endStream: true });
+      trailersOnly(this.stream, status);
       return;
     }
     this.trailers = status;
@@ -233,10 +232,20 @@ class Http2AdsCall implements AdsCall<object> {
   }
 }
 
+/** grpc-status and, when there is one, grpc-message: the trailers of a call, or its Trailers-Only answer. */
+function statusFields(code: number, details: string): http2.OutgoingHttpHeaders {
+  return { 'grpc-status': String(code), ...(details ? { 'grpc-message': encodeGrpcMessage(details) } : {}) };
+}
+
+/** Trailers-Only: one HEADERS frame with the status, ending the stream. */
+function trailersOnly(stream: http2.ServerHttp2Stream, status: http2.OutgoingHttpHeaders): void {
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...status }, { endStream: true });
+}
+
 /** A Trailers-Only answer for a call that is refused before it starts. */
 function refuse(stream: http2.ServerHttp2Stream, code: number, details: string, extra: http2.OutgoingHttpHeaders = {}): void {
   if (stream.destroyed || stream.headersSent) return;
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeGrpcMessage(details), ...extra }, { endStream: true });
+  trailersOnly(stream, { ...statusFields(code, details), ...extra });
 }
 
 /** An HTTP/2 (h2c) server for the ADS methods only. */

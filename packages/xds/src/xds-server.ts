@@ -129,11 +129,13 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const responses = new SharedResponses();
   /** A response gRPC-framed; one that other streams share is encoded and framed by the first write only. */
   const framed = (method: AdsMethod, r: WireDiscoveryResponse | WireDeltaDiscoveryResponse): Buffer => {
-    const encode =
-      method === 'StreamAggregatedResources'
-        ? () => frameMessage(encodeDiscoveryResponse(r as WireDiscoveryResponse))
-        : () => frameMessage(encodeDeltaDiscoveryResponse(r as WireDeltaDiscoveryResponse));
-    return r.shared ? responses.encoded(r.shared, encode) : encode();
+    // Every later write of a shared response: its bytes, with nothing built per stream.
+    const known = r.shared?.bytes;
+    if (known) return known;
+    const bytes = frameMessage(
+      method === 'StreamAggregatedResources' ? encodeDiscoveryResponse(r as WireDiscoveryResponse) : encodeDeltaDiscoveryResponse(r as WireDeltaDiscoveryResponse),
+    );
+    return r.shared ? responses.encoded(r.shared, () => bytes) : bytes;
   };
   const service: grpc.ServiceDefinition = {
     StreamAggregatedResources: {
