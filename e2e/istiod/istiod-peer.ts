@@ -132,8 +132,23 @@ export class IstiodPeer {
     return `127.0.0.1:${this.ports.istiodHttp}`;
   }
 
-  /** Starts etcd and the kube-apiserver, installs Istio's CRDs and the istio-system namespace, then istiod. */
+  /**
+   * Starts etcd and the kube-apiserver, installs Istio's CRDs and the istio-system namespace, then istiod.
+   * The ports are picked free beforehand, so one may be taken by the time its peer binds it (the
+   * apiserver's own connections to etcd use ephemeral ports from the same range): a start that fails
+   * with EADDRINUSE is made again, on new ports, up to three times.
+   */
   static async start(peers: Peers, options: IstiodPeerOptions = {}): Promise<IstiodPeer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await IstiodPeer.startOnce(peers, options);
+      } catch (e) {
+        if (attempt >= 3 || !/address already in use/.test(String((e as Error).message))) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(peers: Peers, options: IstiodPeerOptions): Promise<IstiodPeer> {
     const timeout = options.startTimeoutMs ?? 180_000;
     const dir = mkdtempSync(join(tmpdir(), 'weft-istiod-'));
     const ports: IstiodPorts = {
